@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import {
+  DrainAgentResponseSchema,
+  GetAgentResponseSchema,
+  ListAgentsResponseSchema,
+  type Agent,
+} from '@tmcp/proto';
+import { agentFields, agentsTable } from '../output/views.js';
+import { printListing, withPageOptions, type ContextOf, type PageOptions } from './command-kit.js';
+
+export function registerAgentsCommands(program: Command, contextOf: ContextOf): void {
+  const agents = program.command('agents').description('list, inspect and drain edge agents');
+
+  withPageOptions(
+    agents
+      .command('ls')
+      .description('list enrolled agents')
+      .option('--online', 'only agents that are connected'),
+  ).action(async (options: PageOptions & { online?: boolean }, command: Command) => {
+    const ctx = contextOf(command);
+    await printListing<Agent, typeof ListAgentsResponseSchema>(ctx, options, {
+      fetch: async (pageSize, pageToken) => {
+        const page = await ctx
+          .client()
+          .listAgents({ pageSize, pageToken, onlineOnly: options.online === true });
+        return { items: page.agents, next: page.nextPageToken };
+      },
+      schema: ListAgentsResponseSchema,
+      response: (agents, nextPageToken) => ({ agents, nextPageToken }),
+      table: (items) => agentsTable(items, ctx.now(), ctx.io.columns),
+    });
+  });
+
+  agents
+    .command('show')
+    .description('show one agent')
+    .argument('<agent-id>', 'the ID shown by agents ls')
+    .action(async (agentId: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const res = await ctx.waiting('loading', ctx.client().getAgent({ agentId }));
+      ctx.print(GetAgentResponseSchema, res, () =>
+        res.agent === undefined ? '\n' : agentFields(res.agent, ctx.now(), ctx.io.columns),
+      );
+    });
+
+  agents
+    .command('drain')
+    .description('stop scheduling new leases on an agent (running leases continue)')
+    .argument('<agent-id>', 'the ID shown by agents ls')
+    .action(async (agentId: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const res = await ctx.waiting(
+        'draining',
+        ctx.client().drainAgent({ agentId, reason: ctx.reason ?? '' }),
+      );
+      ctx.print(DrainAgentResponseSchema, res, () => `agent ${agentId} is draining\n`);
+    });
+}

@@ -1,0 +1,257 @@
+// Integration (real PostgreSQL and Redis, the real agent port, a fake agent speaking the proto):
+// the lease lifecycle, the per-actor cap under racing starts, extend and stale generations,
+// reconciliation on Hello, expiry by the reaper after Redis lost its jobs, bounded logs.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { LeaseExitReason } from '@tmcp/proto';
+import { waitUntil } from '../agents/wait-until.testing.js';
+import { FakeAgent } from '../agents/fake-agent.testing.js';
+import { LOST_LEASE_MESSAGE } from './lease-reconciler.js';
+import { LEASE_LOG_RETENTION_LINES } from './lease-report.service.js';
+import { startLeaseHarness, type LeaseHarness } from './lease-test-harness.testing.js';
+import type { LeaseCaller } from './lease.service.js';
+
+const any: LeaseCaller = { actor: 'admin', leaseScope: 'any' };
+
+describe('leases end to end through a fake agent', () => {
+  let h: LeaseHarness;
+  let agent: FakeAgent;
+
+  before(async () => {
+    h = await startLeaseHarness({ policy: { max_concurrent_proxies_per_actor: 50 } });
+    agent = await h.connectAgent();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const start = (actor: string, extra: Record<string, unknown> = {}) =>
+    h.leases.start({
+      actor,
+      kind: 'proxy_db',
+      target: { db: 'pg-main', db_user: 'alice', db_name: 'app' },
+      reason: 'test',
+      ...extra,
+    });
+
+  it('start → active with the agent-reported pid and address; stop → stopped', async () => {
+    const lease = await start('alice', { agentId: agent.agentId, ttlSeconds: 600 });
+    assert.equal(lease.status, 'active');
+    assert.equal(lease.agentId, agent.agentId);
+    assert.ok(lease.pid !== null && lease.pid > 0);
+    assert.match(lease.listenAddr ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(lease.generation, 1);
+    assert.ok(Math.abs(lease.expiresAt.getTime() - Date.now() - 600_000) < 5_000);
+
+    const stopping = await h.leases.stop({ actor: 'alice', leaseScope: 'own' }, lease.leaseId);
+    assert.equal(stopping.status, 'stopping');
+    await waitUntil(async () => (await h.repository.get(lease.leaseId))?.status === 'stopped');
+  });
+
+  it("a user with `own` scope cannot see or stop another actor's lease", async () => {
+    const lease = await start('carol');
+    await assert.rejects(h.leases.get({ actor: 'mallory', leaseScope: 'own' }, lease.leaseId), {
+      code: 'not_found',
+    });
+    await assert.rejects(h.leases.stop({ actor: 'mallory', leaseScope: 'own' }, lease.leaseId), {
+      code: 'not_found',
+    });
+    const mine = await h.leases.list({ actor: 'mallory', leaseScope: 'own' }, { activeOnly: true });
+    assert.equal(mine.length, 0);
+    assert.ok(
+      (await h.leases.list(any, { activeOnly: true })).some((l) => l.leaseId === lease.leaseId),
+    );
+    await h.leases.stop(any, lease.leaseId);
+  });
+
+  it('refuses a bad target before anything is stored', async () => {
+    await assert.rejects(
+      h.leases.start({ actor: 'alice', kind: 'proxy_db', target: { db: '-oProxyCommand=x' } }),
+      { code: 'bad_parameter', message: /target\.db/ },
+    );
+    await assert.rejects(
+      h.leases.start({
+        actor: 'alice',
+        kind: 'proxy_db',
+        target: { db: 'pg' },
+        listenAddr: '0.0.0.0:5432',
+      }),
+      { code: 'bad_parameter', message: /loopback/ },
+    );
+  });
+
+  it('the per-actor cap holds under racing starts', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => start('racer', { maxConcurrentLeases: 3 })),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    assert.equal(ok.length, 3);
+    for (const r of results) {
+      if (r.status === 'rejected')
+        assert.equal((r.reason as { code?: string }).code, 'limit_exceeded');
+    }
+    for (const r of ok) if (r.status === 'fulfilled') await h.leases.stop(any, r.value.leaseId);
+  });
+
+  it('extend bumps the generation, re-arms expiry, tells the agent; a stale report is ignored', async () => {
+    const lease = await start('dave', { ttlSeconds: 60 });
+    const extended = await h.leases.extend(any, lease.leaseId, 900);
+    assert.equal(extended.generation, 2);
+    assert.ok(extended.expiresAt.getTime() > lease.expiresAt.getTime());
+    const command = await agent.next(
+      (m) => m.body.case === 'extendLease' && m.body.value.leaseId === lease.leaseId,
+    );
+    assert.equal(command.body.case === 'extendLease' ? command.body.value.generation : 0, 2);
+
+    // A crash report of generation 1 arrives late: it must not end generation 2.
+    await agent.send({
+      case: 'leaseExited',
+      value: {
+        leaseId: lease.leaseId,
+        generation: 1,
+        exitCode: 1,
+        reason: LeaseExitReason.CRASHED,
+      },
+    });
+    await agent.heartbeat(); // ordered after the stale report on the same stream
+    await waitUntil(
+      async () =>
+        (
+          await h.dataSource.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM edge_agents WHERE agent_id = $1 AND last_seen_at > now() - interval '2 seconds'`,
+            [agent.agentId],
+          )
+        )[0]?.n === 1,
+    );
+    const after = await h.repository.get(lease.leaseId);
+    assert.equal(after?.status, 'active');
+    assert.equal(after?.generation, 2);
+    await h.leases.stop(any, lease.leaseId);
+  });
+
+  it('a start the agent refuses in its ack fails the lease with the agent message', async () => {
+    const refusing = await h.connectAgent({ refuseStarts: 'this agent is draining' });
+    const lease = await start('erin', { agentId: refusing.agentId });
+    assert.equal(lease.status, 'failed');
+    assert.match(lease.error ?? '', /draining/);
+    refusing.disconnect();
+  });
+
+  it('on Hello: a lease the agent lost is failed, a lease that must not run is stopped', async () => {
+    const other = await h.connectAgent();
+    const lost = await start('frank', { agentId: other.agentId });
+    const ended = await start('frank', { agentId: other.agentId });
+    await h.leases.stop(any, ended.leaseId);
+    await waitUntil(async () => (await h.repository.get(ended.leaseId))?.status === 'stopped');
+    other.disconnect();
+
+    // The agent restarts: it reports it still runs `ended` (say its stop was lost), not `lost`.
+    const restarted = new FakeAgent(other.identity, h.address);
+    await restarted.connect({
+      leases: [
+        {
+          leaseId: ended.leaseId,
+          generation: 1,
+          pid: 4242,
+          pgid: 4242,
+          listenAddr: '127.0.0.1:1',
+          state: 2,
+          deadline: timestampFromDate(new Date(Date.now() + 60_000)),
+        },
+      ],
+    });
+    const stop = await restarted.next(
+      (m) => m.body.case === 'stopLease' && m.body.value.leaseId === ended.leaseId,
+    );
+    assert.ok(stop);
+    await waitUntil(async () => (await h.repository.get(lost.leaseId))?.status === 'failed');
+    assert.equal((await h.repository.get(lost.leaseId))?.error, LOST_LEASE_MESSAGE);
+    restarted.close();
+  });
+
+  it('the reaper expires an overdue lease even after Redis lost every job, and tells the agent', async () => {
+    const lease = await start('gina', { agentId: agent.agentId, ttlSeconds: 3600 });
+    await h.flushRedis();
+    await h.dataSource.query(
+      `UPDATE leases SET expires_at = now() - interval '1 second' WHERE lease_id = $1`,
+      [lease.leaseId],
+    );
+    const report = await h.reaper.reap();
+    assert.ok(report.expired >= 1);
+    assert.equal((await h.repository.get(lease.leaseId))?.status, 'expired');
+    const stop = await agent.next(
+      (m) => m.body.case === 'stopLease' && m.body.value.leaseId === lease.leaseId,
+    );
+    assert.equal(
+      stop.body.case === 'stopLease' ? stop.body.value.reason : 0,
+      LeaseExitReason.EXPIRED,
+    );
+  });
+
+  it('the reaper re-enqueues a lost expiry job, which then expires the lease on time', async () => {
+    const lease = await start('hank', { agentId: agent.agentId, ttlSeconds: 3600 });
+    await h.flushRedis();
+    const report = await h.reaper.reap();
+    assert.ok(report.requeued >= 1);
+    // Move the deadline close and re-arm: the delayed job fires and expires it.
+    await h.dataSource.query(
+      `UPDATE leases SET expires_at = now() + interval '200 milliseconds' WHERE lease_id = $1`,
+      [lease.leaseId],
+    );
+    await h.dispatcher.cancelExpiry(lease.leaseId, 1);
+    await h.dispatcher.scheduleExpiry(lease.leaseId, 1, new Date(Date.now() + 200));
+    await waitUntil(async () => (await h.repository.get(lease.leaseId))?.status === 'expired');
+  });
+
+  it('log batches are idempotent on (lease, seq) and bounded per lease', async () => {
+    const lease = await start('ivy', { agentId: agent.agentId });
+    const batch = (from: number, n: number) => ({
+      leaseId: lease.leaseId,
+      generation: 1,
+      dropped: 0,
+      lines: Array.from({ length: n }, (_, i) => ({
+        seq: from + i,
+        ts: new Date(),
+        stream: 'stdout' as const,
+        line: `line ${from + i}`,
+      })),
+    });
+    assert.equal(await h.reports.logs(agent.agentId, batch(1, 3000)), 3000);
+    assert.equal(
+      await h.reports.logs(agent.agentId, batch(1, 3000)),
+      0,
+      'a replayed batch stores nothing',
+    );
+    await h.reports.logs(agent.agentId, batch(3001, 3000));
+    const [count] = await h.dataSource.query<{ n: number; min: string }[]>(
+      'SELECT count(*)::int AS n, min(seq) AS min FROM lease_logs WHERE lease_id = $1',
+      [lease.leaseId],
+    );
+    assert.equal(count?.n, LEASE_LOG_RETENTION_LINES);
+    assert.equal(Number(count?.min), 6000 - LEASE_LOG_RETENTION_LINES + 1);
+    const tail = await h.leases.logs(any, lease.leaseId, 2);
+    assert.deepEqual(
+      tail.map((l) => l.line),
+      ['line 5999', 'line 6000'],
+    );
+    // Another agent cannot write into this lease's log.
+    assert.equal(await h.reports.logs('00000000-0000-0000-0000-000000000000', batch(7000, 1)), 0);
+
+    // Through the stream: a batch from the agent shows up in get_proxy_logs.
+    await agent.send({
+      case: 'leaseLogBatch',
+      value: {
+        leaseId: lease.leaseId,
+        generation: 1,
+        lines: [
+          { seq: 9000n, stream: 2, line: 'from the stream', ts: timestampFromDate(new Date()) },
+        ],
+      },
+    });
+    await waitUntil(
+      async () => (await h.leases.logs(any, lease.leaseId, 1))[0]?.line === 'from the stream',
+    );
+    await h.leases.stop(any, lease.leaseId);
+  });
+});

@@ -1,0 +1,278 @@
+// Integration (real PostgreSQL, Redis, the Teleport simulator): the /mcp endpoint over HTTP —
+// gates, sessions, policy, operations rows.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { parseServerConfig } from '@tmcp/config';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { systemClock } from '../common/clock.js';
+import { connectDataSource } from '../database/data-source.js';
+import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
+import { MigrationRunner } from '../database/migration-runner.js';
+import { createLogger } from '../logging/create-logger.js';
+import { PrincipalsService } from '../principals/principals.service.js';
+import { connectRedis } from '../redis/redis-client.js';
+import { TELEPORT_CLUSTERS_OPTIONS } from '../teleport/teleport-clusters.js';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../testing/test-database.js';
+import { startMcpTestApp, type McpTestApp } from './mcp-test-app.js';
+import {
+  createSimTeleportFixture,
+  type SimTeleportFixture,
+} from './testing/sim-teleport-fixture.js';
+
+interface RpcReply {
+  status: number;
+  headers: Headers;
+  body:
+    | {
+        result?: Record<string, unknown>;
+        error?: { code: number; message: string; data?: { code?: string } };
+      }
+    | undefined;
+}
+
+describe('MCP gateway over HTTP', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let redis: Redis;
+  let sim: SimTeleportFixture;
+  let app: McpTestApp;
+  const keys: Record<string, string> = {};
+
+  before(async () => {
+    db = await createTestDatabase();
+    sim = createSimTeleportFixture();
+    const logger = createLogger('silent');
+    dataSource = await connectDataSource(db.config, logger);
+    await new MigrationRunner(dataSource, logger).run();
+    const config = parseServerConfig({
+      database: { url: db.url },
+      redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-${randomBytes(4).toString('hex')}` },
+      service: { max_body_bytes: 64 * 1024 },
+      teleport: { clusters: sim.clusters },
+      rate_limit: { enabled: true },
+    });
+    redis = await connectRedis(config.redis, logger);
+    const principals = new PrincipalsService(
+      dataSource.getRepository(PrincipalEntity),
+      dataSource.getRepository(RoleEntity),
+      systemClock,
+      { N: 1024, r: 8, p: 1 },
+    );
+    for (const role of ['admin', 'operator', 'user', 'readonly']) {
+      keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
+    }
+    app = await startMcpTestApp(
+      { config, logger, dataSource, redis },
+      {
+        providers: [
+          {
+            provide: TELEPORT_CLUSTERS_OPTIONS,
+            useValue: {
+              envAllowList: ['TELEPORT_SIM_STATE'],
+              baseEnv: { ...process.env, ...sim.env },
+            },
+          },
+        ],
+      },
+    );
+  });
+
+  after(async () => {
+    if (redis !== undefined) {
+      const prefix = redis.options.keyPrefix ?? '';
+      const leftovers = await redis.keys(`${prefix}*`);
+      if (leftovers.length > 0) await redis.del(...leftovers.map((k) => k.slice(prefix.length)));
+    }
+    // Closing the app also quits the shared Redis client.
+    await app?.close();
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await db?.drop();
+    sim?.cleanup();
+  });
+
+  async function rpc(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts: {
+      key?: string | undefined;
+      session?: string;
+      headers?: Record<string, string>;
+      raw?: string;
+    } = {},
+  ): Promise<RpcReply> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(opts.key === undefined ? {} : { authorization: `Bearer ${opts.key}` }),
+      ...(opts.session === undefined ? {} : { 'mcp-session-id': opts.session }),
+      ...opts.headers,
+    };
+    const res = await fetch(app.mcpUrl, {
+      method: 'POST',
+      headers,
+      body:
+        opts.raw ??
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method,
+          ...(params === undefined ? {} : { params }),
+        }),
+    });
+    const text = await res.text();
+    const json = res.headers.get('content-type')?.includes('text/event-stream')
+      ? text
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5))
+          .at(-1)
+      : text;
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: json === undefined || json === '' ? undefined : (JSON.parse(json) as RpcReply['body']),
+    };
+  }
+
+  const init = {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 't', version: '1' },
+  };
+
+  it('refuses anonymous requests with 401 and a resource_metadata pointer', async () => {
+    const r = await rpc('tools/list', {});
+    assert.equal(r.status, 401);
+    assert.match(
+      r.headers.get('www-authenticate') ?? '',
+      /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource"$/,
+    );
+    const bad = await rpc('tools/list', {}, { key: 'tmcp_notakey' });
+    assert.equal(bad.status, 401);
+    assert.match(bad.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+  });
+
+  it('serves RFC 9728 metadata anonymously', async () => {
+    const res = await fetch(`${app.baseUrl}/.well-known/oauth-protected-resource`);
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as { resource: string; bearer_methods_supported: string[] };
+    assert.equal(doc.resource, app.mcpUrl);
+    assert.deepEqual(doc.bearer_methods_supported, ['header']);
+  });
+
+  it('runs a 2025 session: initialize, list, call, DELETE, then the id is dead', async () => {
+    const initialized = await rpc('initialize', init, { key: keys.readonly });
+    assert.equal(initialized.status, 200);
+    const session = initialized.headers.get('mcp-session-id') ?? '';
+    assert.ok(session.startsWith('s1.'));
+    const list = await rpc('tools/list', {}, { key: keys.readonly, session });
+    const names = (list.body?.result?.tools as { name: string }[]).map((t) => t.name);
+    assert.ok(names.includes('list_nodes') && names.includes('list_tokens'));
+    const call = await rpc(
+      'tools/call',
+      { name: 'list_nodes', arguments: {} },
+      { key: keys.readonly, session },
+    );
+    const structured = call.body?.result?.structuredContent as { cluster: string; count: number };
+    assert.equal(structured.cluster, 'main');
+    assert.ok(structured.count > 0);
+    // Another principal cannot use this session.
+    const stolen = await rpc('tools/list', {}, { key: keys.admin, session });
+    assert.equal(stolen.status, 404);
+    const del = await fetch(app.mcpUrl, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${keys.readonly}`, 'mcp-session-id': session },
+    });
+    assert.equal(del.status, 204);
+    const reuse = await rpc('tools/list', {}, { key: keys.readonly, session });
+    assert.equal(reuse.status, 404);
+    assert.equal(reuse.body?.error?.code, -32001);
+  });
+
+  it('hides and refuses tools outside the role, recording a denied operation', async () => {
+    const list = await rpc('tools/list', {}, { key: keys.user });
+    const names = (list.body?.result?.tools as { name: string }[]).map((t) => t.name);
+    assert.ok(names.includes('list_nodes'));
+    assert.ok(!names.includes('list_roles'));
+    const denied = await rpc(
+      'tools/call',
+      { name: 'list_roles', arguments: {} },
+      { key: keys.user },
+    );
+    assert.equal(denied.body?.error?.code, -32003);
+    const rows = await dataSource.query<{ status: string; decision: { rule: string } }[]>(
+      `SELECT status, decision FROM operations WHERE actor = 'p-user' AND tool = 'list_roles'`,
+    );
+    assert.equal(rows[0]?.status, 'denied');
+    assert.equal(rows[0]?.decision.rule, 'default deny');
+  });
+
+  it('judges a duplicated tool name by its canonical key', async () => {
+    const raw = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { Name: 'list_nodes', name: 'list_roles', arguments: {} },
+    });
+    const r = await rpc('', undefined, { key: keys.user, raw });
+    assert.equal(r.body?.error?.code, -32003);
+  });
+
+  it('rejects invalid arguments as bad_parameter and records a failed operation', async () => {
+    const r = await rpc(
+      'tools/call',
+      { name: 'list_nodes', arguments: { cluster: '--proxy=evil' } },
+      { key: keys.operator },
+    );
+    assert.equal(r.body?.error?.code, -32602);
+    assert.equal(r.body?.error?.data?.code, 'bad_parameter');
+    const rows = await dataSource.query<{ status: string }[]>(
+      `SELECT status FROM operations WHERE actor = 'p-operator' AND tool = 'list_nodes'`,
+    );
+    assert.deepEqual(
+      rows.map((x) => x.status),
+      ['failed'],
+    );
+  });
+
+  it('turns an expired Teleport identity into a credentials_expired tool error', async () => {
+    const r = await rpc(
+      'tools/call',
+      { name: 'list_nodes', arguments: { cluster: 'stale' } },
+      { key: keys.admin },
+    );
+    assert.equal(r.body?.result?.isError, true);
+    assert.equal(
+      (r.body?.result?.structuredContent as { error: { code: string } }).error.code,
+      'credentials_expired',
+    );
+    const rows = await dataSource.query<{ status: string; error: { code: string } }[]>(
+      `SELECT status, error FROM operations WHERE actor = 'p-admin' AND tool = 'list_nodes'`,
+    );
+    assert.equal(rows[0]?.status, 'failed');
+    assert.equal(rows[0]?.error.code, 'credentials_expired');
+  });
+
+  it('answers GET with 405, a foreign Origin with 403, an oversized body with 413, junk with -32700', async () => {
+    const get = await fetch(app.mcpUrl, { headers: { authorization: `Bearer ${keys.admin}` } });
+    assert.equal(get.status, 405);
+    const origin = await rpc(
+      'tools/list',
+      {},
+      { key: keys.admin, headers: { origin: 'https://evil.example' } },
+    );
+    assert.equal(origin.status, 403);
+    const big = await rpc('tools/list', { pad: 'x'.repeat(70 * 1024) }, { key: keys.admin });
+    assert.equal(big.status, 413);
+    const junk = await rpc('', undefined, { key: keys.admin, raw: '{"jsonrpc":' });
+    assert.equal(junk.body?.error?.code, -32700);
+    const pv = await rpc(
+      'tools/list',
+      {},
+      { key: keys.admin, headers: { 'mcp-protocol-version': '1999-01-01' } },
+    );
+    assert.equal(pv.status, 400);
+  });
+});

@@ -1,0 +1,1 @@
+export { TestPki, type IssuedCertificate } from './test-pki.js';

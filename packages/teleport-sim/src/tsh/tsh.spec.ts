@@ -1,0 +1,251 @@
+// tsh as a real process: output formats, RBAC-driven MCP listings, access requests, and the
+// real proxies (Postgres through `tsh proxy db`, HTTP through `tsh proxy app`).
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { exitOf, RED_ERROR, SimHarness, waitForOutput } from '../testing/sim-harness.js';
+
+describe('tsh', () => {
+  let h: SimHarness;
+  before(() => {
+    h = new SimHarness();
+  });
+  after(async () => {
+    await h.cleanup();
+  });
+
+  it('prints version JSON with the proxy fields and a trailing newline', async () => {
+    const r = await h.run('tsh', ['--proxy=teleport.example.com:443', 'version', '--format=json']);
+    assert.equal(
+      r.stdout,
+      '{\n  "version": "18.2.0",\n  "gitref": "v18.2.0-0-g1a2b3c4",\n  "runtime": "go1.24.6",\n  "proxyVersion": "18.2.0",\n  "proxyPublicAddress": "teleport.example.com:443"\n}\n',
+    );
+  });
+
+  it('prints status JSON in the active-profile key order', async () => {
+    const r = await h.run('tsh', [...h.tshAs('alice'), 'status', '--format=json']);
+    assert.equal(r.code, 0, r.stderr);
+    const status = JSON.parse(r.stdout) as { active: Record<string, unknown> };
+    assert.deepEqual(Object.keys(status.active), [
+      'profile_url',
+      'username',
+      'cluster',
+      'roles',
+      'traits',
+      'logins',
+      'kubernetes_enabled',
+      'valid_until',
+      'extensions',
+    ]);
+    assert.equal(status.active.username, 'alice');
+  });
+
+  it('needs --proxy with an identity, and fails with an expired one', async () => {
+    const noProxy = await h.run('tsh', ['-i', h.identity('alice'), 'mcp', 'ls']);
+    assert.equal(noProxy.stderr, `${RED_ERROR}tsh --identity also requires --proxy\n`);
+    const expired = await h.run('tsh', [...h.tshAs('alice', -5), 'mcp', 'ls']);
+    assert.equal(expired.code, 1);
+    assert.equal(expired.stderr, `${RED_ERROR}remote error: tls: expired certificate\n`);
+  });
+
+  it('lists MCP servers with the (none) [!] warning exactly as the golden', async () => {
+    await h.run('tctl', ['rm', 'app/everything']);
+    await h.run('tctl', ['rm', 'app/payments-mcp']);
+    const file = join(h.dir, 'golden.yaml');
+    writeFileSync(
+      file,
+      [
+        'kind: app\nversion: v3\nmetadata: {name: no-access, description: description, labels: {env: dev}}\nspec: {uri: "mcp+stdio://", mcp: {command: test, args: [arg], run_as_host_user: test}}',
+        'kind: role\nversion: v8\nmetadata: {name: apps-only}\nspec: {allow: {app_labels: {env: dev}}}',
+      ].join('\n---\n'),
+    );
+    assert.equal((await h.run('tctl', ['create', file])).code, 0);
+    await h.run('tctl', ['users', 'add', 'erin', '--roles=apps-only']);
+    const r = await h.run('tsh', [...h.tshAs('erin'), 'mcp', 'ls']);
+    assert.equal(
+      r.stdout,
+      'Name      Description Type  Allowed Tools Labels  \n' +
+        '--------- ----------- ----- ------------- ------- \n' +
+        'no-access description stdio (none) [!]    env=dev \n' +
+        '\n' +
+        '[!] Warning: you do not have access to any tools on the MCP server.\n' +
+        'Please contact your Teleport administrator to ensure your Teleport role has\n' +
+        "appropriate 'allow.mcp.tools' set. For details on MCP access RBAC, see:\n" +
+        'https://goteleport.com/docs/enroll-resources/mcp-access/rbac/\n',
+    );
+    // Granting the trait through tctl is what the access preset's {{internal.mcp_tools}} reads.
+    await h.run('tctl', [
+      'users',
+      'update',
+      'erin',
+      '--set-roles=apps-only,access',
+      '--set-mcp-tools=read_*',
+    ]);
+    const json = await h.run('tsh', [...h.tshAs('erin'), 'mcp', 'ls', '--format=json']);
+    const apps = JSON.parse(json.stdout) as {
+      permissions: { mcp: { tools: { allowed?: string[] } } };
+    }[];
+    assert.deepEqual(apps[0]?.permissions.mcp.tools.allowed, ['read_*']);
+  });
+
+  it('creates a request, shows it PENDING, and a reviewer approves it', async () => {
+    const created = await h.run('tsh', [
+      ...h.tshAs('alice'),
+      'request',
+      'create',
+      '--roles=db-admin',
+      '--reason=INC-7',
+      '--nowait',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const id = /Request ID: +(\S+)/.exec(created.stdout)?.[1] ?? '';
+    assert.match(created.stdout, /^Creating request...\n/);
+    assert.match(created.stdout, /^Status: +PENDING +$/m);
+    const denied = await h.run('tsh', [
+      ...h.tshAs('alice'),
+      'request',
+      'create',
+      '--roles=editor',
+      '--nowait',
+    ]);
+    assert.equal(denied.code, 1);
+    const review = await h.run('tsh', [
+      ...h.tshAs('bob'),
+      'request',
+      'review',
+      id,
+      '--approve',
+      '--reason=ok',
+    ]);
+    assert.equal(review.stderr, 'Successfully submitted review.  Request state: APPROVED\n');
+    const shown = await h.run('tsh', [...h.tshAs('alice'), 'request', 'show', id, '--format=json']);
+    assert.ok(!shown.stdout.endsWith('\n'), 'tsh request --format=json has no trailing newline');
+    const request = JSON.parse(shown.stdout) as { spec: { state: number; reviews: unknown[] } };
+    assert.equal(request.spec.state, 2);
+    assert.equal(request.spec.reviews.length, 1);
+  });
+
+  it('proxies Postgres through tsh proxy db --tunnel and exits 0 on SIGTERM', async () => {
+    const child = h.spawn('tsh', [
+      ...h.tshAs('alice'),
+      'proxy',
+      'db',
+      '--tunnel',
+      'pg',
+      '--db-user=postgres',
+      '--db-name=postgres',
+    ]);
+    const banner = await waitForOutput(child, /psql .*\n/);
+    const port = Number(/on 127\.0\.0\.1:(\d+)\./.exec(banner)?.[1]);
+    assert.equal(
+      banner,
+      `Started authenticated tunnel for the PostgreSQL database "pg" in cluster "teleport.example.com" on 127.0.0.1:${port}.\n` +
+        'To avoid port randomization, you can choose the listening port using the --port flag.\n\n' +
+        'Teleport Connect is a desktop app that can manage database proxies for you.\n' +
+        'Learn more at https://goteleport.com/docs/connect-your-client/teleport-connect/#connecting-to-a-database\n\n' +
+        'Use the following command to connect to the database or to the address above using other database GUI/CLI clients:\n' +
+        `  $ psql postgres://postgres@localhost:${port}/postgres\n`,
+    );
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'postgres',
+    });
+    await client.connect();
+    const result = await client.query<{ one: number }>('SELECT 1 AS one');
+    assert.equal(result.rows[0]?.one, 1);
+    await client.end();
+    child.kill('SIGTERM');
+    assert.equal(await exitOf(child), 0);
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    assert.equal(refused, 'ECONNREFUSED');
+  });
+
+  it('refuses a database user the roles do not allow', async () => {
+    const r = await h.run('tsh', [
+      ...h.tshAs('alice'),
+      'proxy',
+      'db',
+      '--tunnel',
+      'pg',
+      '--db-user=root',
+    ]);
+    assert.equal(
+      r.stderr,
+      `${RED_ERROR}access to db denied. User does not have permissions. Confirm database user and name.\n`,
+    );
+  });
+
+  it('forwards tsh proxy app to the web app and records the session event', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      if (req.url === '/events') {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          received.push(`${req.headers.authorization ?? ''} ${body}`);
+          res.end();
+        });
+        return;
+      }
+      res.end('hello from grafana');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const local = new SimHarness();
+      const env = {
+        TELEPORT_SIM_WEB_APP_URI: `http://127.0.0.1:${port}`,
+        TELEPORT_SIM_EVENT_FORWARD_URL: `http://127.0.0.1:${port}/events`,
+        TELEPORT_SIM_EVENT_FORWARD_TOKEN: 'fwd-token',
+      };
+      try {
+        const child = local.spawn('tsh', [...local.tshAs('alice'), 'proxy', 'app', 'grafana'], env);
+        const banner = await waitForOutput(child, /--port flag\.\n/);
+        const appPort = Number(/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
+        assert.equal(
+          banner,
+          `Proxying connections to grafana on 127.0.0.1:${appPort}\nTo avoid port randomization, you can choose the listening port using the --port flag.\n`,
+        );
+        const body = await (await fetch(`http://127.0.0.1:${appPort}/`)).text();
+        assert.equal(body, 'hello from grafana');
+        child.kill('SIGINT');
+        assert.equal(await exitOf(child), 0);
+        assert.ok(
+          received.some(
+            (e) => e.startsWith('Bearer fwd-token ') && e.includes('"app.session.start"'),
+          ),
+          received.join('\n'),
+        );
+      } finally {
+        await local.cleanup();
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('runs vnet until signalled and crashes on demand', async () => {
+    const vnet = h.spawn('tsh', [...h.tshAs('alice'), 'vnet']);
+    assert.equal(await waitForOutput(vnet, /\n/), 'VNet is ready.\n');
+    vnet.kill('SIGTERM');
+    assert.equal(await exitOf(vnet), 0);
+    const crashing = h.spawn('tsh', [...h.tshAs('alice'), 'vnet'], {
+      TELEPORT_SIM_CRASH_AFTER_MS: '50',
+    });
+    assert.equal(await exitOf(crashing), 1);
+  });
+});

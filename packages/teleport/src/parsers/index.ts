@@ -1,0 +1,14 @@
+export * from './access-request-parser.js';
+export * from './app-parser.js';
+export * from './auth-preference-parser.js';
+export * from './cert-authority-parser.js';
+export * from './mcp-config-parser.js';
+export * from './mcp-server-listing-parser.js';
+export * from './role-parser.js';
+export * from './server-parser.js';
+export * from './status-parser.js';
+export * from './tctl-status-parser.js';
+export * from './token-parser.js';
+export * from './user-parser.js';
+export * from './version-parser.js';
+export { parseJsonText, ZERO_TIME, type LabelValues } from './tolerant-schemas.js';
