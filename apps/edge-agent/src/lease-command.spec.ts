@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import type { AgentClusterConfig } from '@tmcp/config';
 import { AppError } from '@tmcp/errors';
 import { LeaseKind, LeaseSpecSchema } from '@tmcp/proto';
-import { parseLeaseSpec } from './lease-command.js';
+import { TshArgvBuilder } from '@tmcp/teleport';
+import { leaseInvocation, parseLeaseSpec } from './lease-command.js';
 
 const spec = (cluster: string) =>
   create(LeaseSpecSchema, {
@@ -61,4 +62,39 @@ describe('parseLeaseSpec: cluster', () => {
       );
     });
   }
+});
+
+describe('leaseInvocation: proxy_app target ports', () => {
+  const appSpec = (port: number, listenAddr = '') =>
+    create(LeaseSpecSchema, {
+      leaseId: 'lease-app',
+      generation: 1,
+      kind: LeaseKind.PROXY_APP,
+      target: { case: 'app', value: { app: 'pg-tcp', port } },
+      listenAddr,
+      expiresAt: timestampFromMs(Date.now() + 60_000),
+    });
+  const tsh = new TshArgvBuilder({ proxy: 'teleport.example.com:443', home: '/var/lib/tmcp/home' });
+  const globals = tsh.globalFlags();
+  const argvOf = (port: number, listenAddr?: string) =>
+    leaseInvocation(tsh, parseLeaseSpec(appSpec(port, listenAddr), [main])).argv;
+
+  it('maps a target port onto a random local port, or the chosen one', () => {
+    assert.deepEqual(argvOf(5432), [...globals, 'proxy', 'app', 'pg-tcp', '--port=0:5432']);
+    assert.deepEqual(argvOf(5432, '127.0.0.1:15432'), [
+      ...globals,
+      'proxy',
+      'app',
+      'pg-tcp',
+      '--port=15432:5432',
+    ]);
+    assert.deepEqual(argvOf(0), [...globals, 'proxy', 'app', 'pg-tcp']);
+  });
+
+  it('refuses a target port out of range, naming the field', () => {
+    assert.throws(
+      () => argvOf(70_000),
+      (e: unknown) => e instanceof AppError && e.message.includes('target.port'),
+    );
+  });
 });

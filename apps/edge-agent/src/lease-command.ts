@@ -14,6 +14,7 @@ import {
   validateKubeClusterName,
   validateListenAddress,
   validateNodeHost,
+  validatePort,
   validateResourceName,
   validateSshLogin,
   type DbName,
@@ -29,7 +30,7 @@ import {
 
 export type LeaseTarget =
   | { kind: 'proxy_db'; db: ResourceName; dbUser?: DbUser; dbName?: DbName }
-  | { kind: 'proxy_app'; app: ResourceName }
+  | { kind: 'proxy_app'; app: ResourceName; targetPort?: Port }
   | { kind: 'proxy_kube'; kubeCluster: KubeClusterName }
   | { kind: 'proxy_ssh'; node: NodeHost; login?: SshLogin }
   | { kind: 'proxy_mcp'; app: ResourceName }
@@ -148,13 +149,14 @@ function parseTarget(spec: LeaseSpec): LeaseTarget {
     }
     case 'proxy_app':
       if (t.case !== 'app') throw mismatch();
-      if (t.value.port !== 0) {
-        throw new AppError(
-          'not_implemented',
-          'target ports of multi-port apps are not supported by this agent yet; omit target.port',
-        );
-      }
-      return { kind, app: validateResourceName(t.value.app, 'target.app') };
+      return {
+        kind,
+        app: validateResourceName(t.value.app, 'target.app'),
+        ...withOptional(
+          'targetPort',
+          t.value.port === 0 ? undefined : validatePort(t.value.port, 'target.port'),
+        ),
+      };
     case 'proxy_kube':
       if (t.case !== 'kube') throw mismatch();
       return {
@@ -222,7 +224,11 @@ export function leaseInvocation(tsh: TshArgvBuilder, lease: ParsedLease): LeaseI
       };
     case 'proxy_app':
       return {
-        argv: tsh.proxyApp({ app: t.app, ...withOptional('port', port) }),
+        argv: tsh.proxyApp({
+          app: t.app,
+          ...withOptional('port', port),
+          ...withOptional('targetPort', t.targetPort),
+        }),
         readiness: ReadinessDetectors.app,
         stdio: 'lines',
       };

@@ -201,6 +201,20 @@ describe('TshArgvBuilder', () => {
     ],
     ['proxy app', tsh.proxyApp({ app: name('grafana') }), ['proxy', 'app', 'grafana']],
     [
+      'proxy app, multi-port target on a random local port',
+      tsh.proxyApp({ app: name('pg-tcp'), targetPort: validatePort(5432) }),
+      ['proxy', 'app', 'pg-tcp', '--port=0:5432'],
+    ],
+    [
+      'proxy app, multi-port target on a chosen local port',
+      tsh.proxyApp({
+        app: name('pg-tcp'),
+        port: validatePort(15432),
+        targetPort: validatePort(5432),
+      }),
+      ['proxy', 'app', 'pg-tcp', '--port=15432:5432'],
+    ],
+    [
       'proxy kube',
       tsh.proxyKube({
         clusters: [validateKubeClusterName('dev-cluster')],

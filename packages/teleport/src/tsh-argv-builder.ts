@@ -207,9 +207,14 @@ export class TshArgvBuilder {
     ];
   }
 
-  /** `tsh proxy app <app> [--port=N]` */
-  proxyApp(o: { app: ResourceName; port?: Port }): string[] {
-    return [...this.globals, 'proxy', 'app', o.app, ...portFlag(o.port)];
+  /**
+   * `tsh proxy app <app> [--port=LOCAL[:TARGET]]`. A target port (multi-port TCP apps) goes in
+   * tsh's `LOCAL:TARGET` mapping; local port 0 keeps the listener on a random port.
+   */
+  proxyApp(o: { app: ResourceName; port?: Port; targetPort?: Port }): string[] {
+    const flag =
+      o.targetPort === undefined ? portFlag(o.port) : [`--port=${o.port ?? 0}:${o.targetPort}`];
+    return [...this.globals, 'proxy', 'app', o.app, ...flag];
   }
 
   /** `tsh proxy kube <cluster>… [--port=N]` */

@@ -13,7 +13,7 @@ describe('leases end to end: lifecycle', { timeout: 240_000 }, () => {
     world = undefined;
   });
 
-  it('proxy_db through MCP: a Postgres client queries through listen_addr; stop_proxy kills the process and closes the port', async () => {
+  it('proxy_db through MCP: a Postgres client queries through listen_addr; stop_proxy kills the process and closes the port; proxy_app reaches a multi-port target', async () => {
     world = await LeaseWorld.create();
     await world.start();
     const agent = await world.enrollAgent('edge-1');
@@ -43,6 +43,37 @@ describe('leases end to end: lifecycle', { timeout: 240_000 }, () => {
     assert.equal(await accepts(lease.listen_addr!), false, 'the port is closed');
     const final = await mcp.statusUntil(lease.lease_id, (l) => l.status === 'stopped');
     assert.equal(final.pid, null);
+
+    // proxy_app with a target port: the seeded multi-port TCP app in front of the same Postgres.
+    const app = await mcp.call<LeaseResult>('start_proxy', {
+      kind: 'proxy_app',
+      target: { app: 'pg-tcp', port: 5432 },
+      ttl_seconds: 600,
+      reason: 'e2e: multi-port app',
+    });
+    assert.equal(app.structured.status, 'active', app.text);
+    const [appHost, appPort] = (app.structured.listen_addr ?? '').split(':');
+    const viaApp = new pg.Client({
+      host: appHost,
+      port: Number(appPort),
+      user: 'postgres',
+      database: 'test',
+    });
+    await viaApp.connect();
+    const viaAppRows = await viaApp.query<{ answer: number }>('SELECT 6 * 7 AS answer');
+    await viaApp.end();
+    assert.deepEqual(viaAppRows.rows, [{ answer: 42 }]);
+    assert.match(
+      await mcp.logLineUntil(app.structured.lease_id, /^Proxying connections to /),
+      /^Proxying connections to pg-tcp:5432 on 127\.0\.0\.1:\d+$/,
+    );
+    const refused = await mcp.call<LeaseResult>('start_proxy', {
+      kind: 'proxy_app',
+      target: { app: 'pg-tcp', port: 5433 },
+      reason: 'e2e: a port the app lacks',
+    });
+    assert.equal(refused.structured.status, 'failed', refused.text);
+    assert.match(refused.text, /port 5433 is not included in target ports of app "pg-tcp"/);
   });
 
   it('extend_proxy bumps the generation and moves the agent deadline', async () => {

@@ -511,6 +511,27 @@ export class McpCaller {
       `lease ${leaseId} did not reach the expected state; last: ${JSON.stringify(last)}`,
     );
   }
+
+  /** Polls get_proxy_logs until a line matches (the agent ships logs in ~1 s batches). */
+  async logLineUntil(
+    leaseId: string,
+    pattern: RegExp,
+    timeoutMs = EVENT_TIMEOUT_MS,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const out = await this.call<{ lines: { line: string }[] }>('get_proxy_logs', {
+        lease_id: leaseId,
+      });
+      if (out.isError) throw new Error(`get_proxy_logs: ${out.text}`);
+      const found = out.structured.lines.find((l) => pattern.test(l.line));
+      if (found !== undefined) return found.line;
+      last = out.text;
+      await delay(200);
+    }
+    throw new Error(`no log line of lease ${leaseId} matched ${String(pattern)}; last: ${last}`);
+  }
 }
 
 /** Whether a process (or, with a negative id, a process group) exists. */

@@ -39,6 +39,62 @@ function requestedPort(cmd: ParsedCommand): number | undefined {
   return port;
 }
 
+/** `--port LOCAL[:TARGET]` of `tsh proxy app` (TARGET: a port of a multi-port TCP app). */
+function portMapping(cmd: ParsedCommand): { local?: number; target?: number } {
+  const raw = cmd.string('port');
+  if (raw === undefined) return {};
+  const [local, target, extra] = raw.split(':');
+  const parse = (text: string | undefined): number => {
+    const n = /^[0-9]{1,5}$/.test(text ?? '') ? Number(text) : NaN;
+    if (!(n <= 65535)) throw TeleportError.badParameter(`invalid port mapping "${raw}"`);
+    return n;
+  };
+  if (extra !== undefined) throw TeleportError.badParameter(`invalid port mapping "${raw}"`);
+  const targetPort = target === undefined ? 0 : parse(target);
+  return { local: parse(local), ...(targetPort === 0 ? {} : { target: targetPort }) };
+}
+
+interface PortRange {
+  port: number;
+  end_port?: number;
+}
+
+function tcpPortRanges(raw: unknown): PortRange[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(
+    (r): r is PortRange =>
+      typeof r === 'object' && r !== null && typeof (r as PortRange).port === 'number',
+  );
+}
+
+function firstTcpPort(raw: unknown): number | undefined {
+  return tcpPortRanges(raw)[0]?.port;
+}
+
+/** Teleport's `validateTargetPort` (tool/tsh/common/app_local_proxy.go), same messages. */
+function validateTargetPort(
+  app: string,
+  ranges: PortRange[],
+  targetPort: number | undefined,
+): number | undefined {
+  if (targetPort === undefined) return undefined;
+  if (ranges.length === 0) {
+    throw TeleportError.badParameter(
+      `cannot specify target port ${targetPort} because app "${app}" does not provide access to multiple ports`,
+    );
+  }
+  const inRange = ranges.some(
+    (r) => targetPort >= r.port && targetPort <= Math.max(r.end_port ?? 0, r.port),
+  );
+  if (!inRange) {
+    const valid = ranges.map((r) => (r.end_port ? `${r.port}-${r.end_port}` : `${r.port}`));
+    throw TeleportError.badParameter(
+      `port ${targetPort} is not included in target ports of app "${app}"; valid ports: ${valid.join(', ')}`,
+    );
+  }
+  return targetPort;
+}
+
 function hostPort(address: string, defaultPort: number): { host: string; port: number } {
   const stripped = address.replace(/^[a-z+]+:\/\//, '').replace(/\/.*$/, '');
   const idx = stripped.lastIndexOf(':');
@@ -131,11 +187,14 @@ export async function proxyAppCommand(cmd: ParsedCommand, ctx: SimContext): Prom
       "MCP applications are not supported. Please see 'tsh mcp login --help' for more details.",
     );
   }
+  const mapping = portMapping(cmd);
+  const targetPort = validateTargetPort(name, tcpPortRanges(app.spec.tcp_ports), mapping.target);
   const uri = new URL(stringField(app.spec.uri));
   const secure = uri.protocol === 'https:';
   const target: ForwardTarget = {
     host: uri.hostname,
-    port: Number(uri.port) || (secure ? 443 : 80),
+    port:
+      targetPort ?? firstTcpPort(app.spec.tcp_ports) ?? (Number(uri.port) || (secure ? 443 : 80)),
     ...(secure
       ? {
           tls: {
@@ -154,13 +213,14 @@ export async function proxyAppCommand(cmd: ParsedCommand, ctx: SimContext): Prom
       app_name: name,
       app_uri: String(app.spec.uri),
       app_public_addr: stringField(app.spec.public_addr),
+      ...(targetPort === undefined ? {} : { app_target_port: targetPort }),
     });
   });
-  const port = requestedPort(cmd);
-  const bound = await forwarder.listen('127.0.0.1', port ?? 0);
+  const bound = await forwarder.listen('127.0.0.1', mapping.local ?? 0);
+  const shown = targetPort === undefined ? name : `${name}:${targetPort}`;
   ctx.out(
-    `Proxying connections to ${name} on 127.0.0.1:${bound}\n` +
-      (port === undefined ? PORT_HINT : ''),
+    `Proxying connections to ${shown} on 127.0.0.1:${bound}\n` +
+      (mapping.local === undefined ? PORT_HINT : ''),
   );
   return untilStopped(ctx, () => forwarder.close());
 }

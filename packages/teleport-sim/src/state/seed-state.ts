@@ -574,6 +574,23 @@ export function seedState(options: SeedOptions): SimState {
           insecure_skip_verify: false,
         },
       },
+      {
+        // A multi-port TCP app (`tsh proxy app pg-tcp --port LOCAL:TARGET`) in front of the
+        // same real Postgres as the `pg` database resource.
+        kind: 'app',
+        version: 'v3',
+        metadata: {
+          name: 'pg-tcp',
+          description: 'PostgreSQL over TCP app access',
+          labels: { env: 'dev' },
+          revision: rev(),
+        },
+        spec: {
+          uri: `tcp://${hostOf(options.dbUri)}`,
+          public_addr: `pg-tcp.${CLUSTER_NAME}`,
+          tcp_ports: [{ port: portOf(options.dbUri) }],
+        },
+      },
     ],
     db: [
       db('pg', 'Local PostgreSQL', { env: 'dev', engine: 'postgres' }),
@@ -659,4 +676,12 @@ export function seedState(options: SeedOptions): SimState {
       },
     ],
   };
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
 }

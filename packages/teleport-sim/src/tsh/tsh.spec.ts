@@ -2,7 +2,7 @@
 // real proxies (Postgres through `tsh proxy db`, HTTP through `tsh proxy app`).
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -235,6 +235,62 @@ describe('tsh', () => {
       }
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('proxies a chosen target port of a multi-port TCP app and refuses ports it lacks', async () => {
+    const echo = createNetServer((socket) => socket.pipe(socket));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const address = echo.address();
+    const echoPort = typeof address === 'object' && address ? address.port : 0;
+    const local = new SimHarness();
+    const env = { TELEPORT_SIM_DB_URI: `127.0.0.1:${echoPort}` };
+    try {
+      const as = local.tshAs('alice');
+      const child = local.spawn(
+        'tsh',
+        [...as, 'proxy', 'app', 'pg-tcp', `--port=0:${echoPort}`],
+        env,
+      );
+      const banner = await waitForOutput(child, /\n/);
+      const appPort = Number(/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
+      // A --port was given, so no port-randomization hint; the name carries the target port.
+      assert.equal(banner, `Proxying connections to pg-tcp:${echoPort} on 127.0.0.1:${appPort}\n`);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(appPort, '127.0.0.1', () => socket.write('ping'));
+        socket.once('data', (c: Buffer) => {
+          resolve(c.toString());
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+      assert.equal(reply, 'ping');
+      child.kill('SIGTERM');
+      assert.equal(await exitOf(child), 0);
+
+      const other = echoPort === 1 ? 2 : echoPort - 1;
+      const missing = await local.run(
+        'tsh',
+        [...as, 'proxy', 'app', 'pg-tcp', `--port=0:${other}`],
+        { env },
+      );
+      assert.equal(missing.code, 1);
+      assert.equal(
+        missing.stderr,
+        `${RED_ERROR}port ${other} is not included in target ports of app "pg-tcp"; valid ports: ${echoPort}\n`,
+      );
+      const single = await local.run('tsh', [...as, 'proxy', 'app', 'grafana', '--port=0:80'], {
+        env,
+      });
+      assert.equal(
+        single.stderr,
+        `${RED_ERROR}cannot specify target port 80 because app "grafana" does not provide access to multiple ports\n`,
+      );
+      const bad = await local.run('tsh', [...as, 'proxy', 'app', 'pg-tcp', '--port=x:1'], { env });
+      assert.equal(bad.stderr, `${RED_ERROR}invalid port mapping "x:1"\n`);
+    } finally {
+      await local.cleanup();
+      await new Promise((r) => echo.close(r));
     }
   });
 
