@@ -62,4 +62,15 @@ describe('lease targets', () => {
       'Connect with: psql "host=127.0.0.1 port=54321 user=alice dbname=app" (or any client of that database at 127.0.0.1:54321).',
     );
   });
+
+  it('tells an HTTP app from a port of a multi-port TCP app', () => {
+    assert.equal(
+      connectHint('proxy_app', { app: 'grafana' }, '127.0.0.1:4000'),
+      'The app is reachable at http://127.0.0.1:4000/ (plain HTTP, tunnelled to the app).',
+    );
+    assert.equal(
+      connectHint('proxy_app', { app: 'pg-tcp', port: 5432 }, '127.0.0.1:4001'),
+      'Port 5432 of the TCP app is reachable at 127.0.0.1:4001 (any client of that service).',
+    );
+  });
 });

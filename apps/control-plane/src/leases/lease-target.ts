@@ -142,7 +142,9 @@ export function connectHint(
       return `Connect with: psql "${parts.join(' ')}" (or any client of that database at ${listenAddr}).`;
     }
     case 'proxy_app':
-      return `The app is reachable at http://${listenAddr}/ (plain HTTP, tunnelled to the app).`;
+      return typeof target.port === 'number'
+        ? `Port ${target.port} of the TCP app is reachable at ${listenAddr} (any client of that service).`
+        : `The app is reachable at http://${listenAddr}/ (plain HTTP, tunnelled to the app).`;
     case 'proxy_kube':
       return `Point kubectl at the local kube proxy at ${listenAddr} (see the lease logs for the kubeconfig).`;
     case 'proxy_ssh':
