@@ -2,6 +2,7 @@
 // (named by the config as tsh/tctl), and the official MCP SDK v2 client in both protocol eras.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -305,19 +306,42 @@ describe('MCP gateway (end to end)', () => {
 
   it('a secret planted in Teleport output never reaches a response, the log or the database', async () => {
     const client = await connect(keys.admin, 'legacy');
+    // The simulator appends the plant to the description of the first resource `tctl get`
+    // prints, writes it to stderr of every command, and into the message of every error.
+    const seeded = JSON.parse(readFileSync(sim.statePath, 'utf8')) as Record<
+      'roles' | 'apps',
+      { metadata: { name: string; description?: string } }[]
+    >;
     const seen: string[] = [];
-    for (const [name, args] of [
-      ['list_nodes', {}],
-      ['list_roles', {}],
-      ['list_tokens', {}],
-      ['list_apps', {}],
-      ['list_mcp_servers', {}],
-      ['list_nodes', { cluster: 'stale' }],
-    ] as const) {
-      seen.push(JSON.stringify(await client.callTool({ name, arguments: args })));
-    }
-    // The plant did reach the tool (redacted), so the check below is not vacuous.
-    assert.ok(seen.some((s) => s.includes('***')));
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      seen.push(JSON.stringify(result));
+      return result;
+    };
+    const described = async (
+      tool: string,
+      first: { metadata: { name: string; description?: string } },
+    ) => {
+      const result = await call(tool, {});
+      assert.notEqual(result.isError, true, tool);
+      const items = (
+        result.structuredContent as { items: { name: string; description?: string }[] }
+      ).items;
+      const planted = items.find((i) => i.name === first.metadata.name);
+      // The plant's own spot holds the redaction marker: the plant reached the tool.
+      assert.equal(planted?.description, `${first.metadata.description ?? ''} ***`.trim(), tool);
+      for (const other of items.filter((i) => i !== planted)) {
+        assert.ok(!(other.description ?? '').includes('***'), `${tool}: ${other.name}`);
+      }
+    };
+    await described('list_roles', seeded.roles[0]!);
+    await described('list_apps', seeded.apps[0]!);
+    await call('list_nodes', {});
+    await call('list_tokens', {});
+    await call('list_mcp_servers', {});
+    const failed = await call('list_nodes', { cluster: 'stale' });
+    assert.equal(failed.isError, true);
+
     for (const text of seen) assert.ok(!text.includes(PLANT_SIGNATURE), 'in a response');
     assert.ok(!server.log().includes(PLANT_SIGNATURE), 'in the server log');
     const rows = await db.query<{ hit: number }>(
@@ -325,6 +349,12 @@ describe('MCP gateway (end to end)', () => {
       [`%${PLANT_SIGNATURE}%`],
     );
     assert.equal(rows[0]?.hit, 0, 'in the operations table');
+    // The rows did receive the planted stderr lines, redacted in place.
+    const stderr = await db.query<{ stderr: string | null }>(
+      `SELECT stderr FROM operations WHERE actor = 'e2e-admin' AND tool = 'list_roles'`,
+    );
+    assert.ok(stderr.length > 0);
+    for (const row of stderr) assert.match(row.stderr ?? '', /Using bearer token \*\*\* /);
   });
 
   /** node:http, since fetch cannot set Host. */
