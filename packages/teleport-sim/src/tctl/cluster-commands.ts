@@ -169,10 +169,12 @@ function keyRows(ca: Resource): [protocol: string, status: string, algorithm: st
 }
 
 export function statusText(state: SimState): string {
+  // status_command.go labels its rows "Cluster: " (trailing space) in a tabwriter column,
+  // hence the two spaces before every value (§2.9).
   const head = AsciiTable.headless(2);
-  head.addRow(['Cluster:', state.cluster.name]);
-  head.addRow(['Version:', state.cluster.version]);
-  head.addRow(['CA pins:', state.cluster.caPin]);
+  head.addRow(['Cluster: ', state.cluster.name]);
+  head.addRow(['Version: ', state.cluster.version]);
+  head.addRow(['CA pins: ', state.cluster.caPin]);
   const keys = AsciiTable.withHeaders([
     'authority',
     'rotation',

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { seedState } from '../index.js';
 import { collect, RED_ERROR, SimHarness } from '../testing/sim-harness.js';
 
 describe('tctl', () => {
@@ -224,6 +225,37 @@ describe('tctl', () => {
     });
     assert.match(planted.stdout, /sk-PLANTED-123/);
     assert.match(planted.stderr, /sk-PLANTED-123/);
+  });
+
+  it('prints tctl status byte for byte as status_command.go does (§2.9)', async () => {
+    // A cluster seeded at a fixed instant, so the rotation column is fixed too.
+    const statePath = join(h.dir, 'status-golden.json');
+    seedState(statePath, { now: new Date('2025-06-01T10:00:00Z') });
+    const r = await h.run('tctl', ['status'], { env: { TELEPORT_SIM_STATE: statePath } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    // "Cluster: " cells padded by tabwriter: two spaces before each value, every line (the
+    // CA pins one included, §0.2) ending in its pad space; no blank line after the key table.
+    const golden = [
+      'Cluster:  teleport.example.com                                                    ',
+      'Version:  18.2.0                                                                  ',
+      'CA pins:  sha256:1f2e3d4c5b6a79880706f5e4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0a ',
+      '',
+      'authority rotation                                                                                   protocol status  algorithm   storage  ',
+      '--------- ------------------------------------------------------------------------------------------ -------- ------- ----------- -------- ',
+      'host      rotating clients (mode: manual, started: Jun  1 08:00:00 UTC, ending: Jun  2 14:00:00 UTC) SSH      active  Ed25519     software ',
+      '                                                                                                     SSH      trusted Ed25519     software ',
+      '                                                                                                     TLS      active  ECDSA P-256 software ',
+      '                                                                                                     TLS      trusted ECDSA P-256 software ',
+      'user      rotated Apr 23 10:00:00 UTC                                                                SSH      active  Ed25519     software ',
+      '                                                                                                     TLS      active  ECDSA P-256 software ',
+      'db        never updated                                                                              TLS      active  RSA 2048    software ',
+      'db_client never updated                                                                              TLS      active  RSA 2048    software ',
+      'openssh   never updated                                                                              SSH      active  Ed25519     software ',
+      'jwt       never updated                                                                              JWT      active  ECDSA P-256 software ',
+      '',
+    ].join('\n');
+    assert.equal(r.stdout, golden);
   });
 
   it('errors clearly without TELEPORT_SIM_STATE', async () => {
