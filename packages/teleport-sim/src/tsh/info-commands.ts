@@ -68,6 +68,9 @@ function profile(session: TshSession): Record<string, unknown> {
 }
 
 export function statusCommand(cmd: ParsedCommand, ctx: SimContext): void {
+  // Unlike the commands that dial the proxy, status only reads profiles: with neither a
+  // profile nor an identity there is nothing to show (§2.12, §4.3), whatever --proxy says.
+  if (!cmd.string('identity')) throw TeleportError.notFound('Not logged in.');
   const session = tshSession(cmd, ctx, true);
   if (session.expired) throw TeleportError.notFound('Active profile expired.');
   const format = cmd.string('format') ?? 'text';

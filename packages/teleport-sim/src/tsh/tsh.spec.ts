@@ -44,6 +44,19 @@ describe('tsh', () => {
     assert.equal(status.active.username, 'alice');
   });
 
+  it('says Not logged in. for a bare tsh status, with or without --proxy (§2.12, §4.3)', async () => {
+    for (const args of [['status'], ['--proxy=teleport.example.com:443', 'status']]) {
+      const r = await h.run('tsh', args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `${RED_ERROR}Not logged in.\n`);
+    }
+    // Commands that dial the proxy still ask for its address (§4.1).
+    const ls = await h.run('tsh', ['ls']);
+    assert.equal(ls.code, 1);
+    assert.equal(ls.stderr, `${RED_ERROR}No proxy address specified, missed --proxy flag?\n`);
+  });
+
   it('needs --proxy with an identity, and fails with an expired one', async () => {
     const noProxy = await h.run('tsh', ['-i', h.identity('alice'), 'mcp', 'ls']);
     assert.equal(noProxy.stderr, `${RED_ERROR}tsh --identity also requires --proxy\n`);
