@@ -209,15 +209,52 @@ describe('MCP gateway over HTTP', () => {
     assert.equal(rows[0]?.decision.rule, 'default deny');
   });
 
-  it('judges a duplicated tool name by its canonical key', async () => {
+  // The SDK reads `params.name` and `params.arguments` whatever else is there, so the proof that
+  // non-canonical duplicates are dropped before any decision is what the decision recorded:
+  // denied and invalid calls store the arguments as the client sent them.
+  it('drops a non-canonical duplicate argument before the policy decision sees it', async () => {
     const raw = JSON.stringify({
       jsonrpc: '2.0',
       id: 7,
       method: 'tools/call',
-      params: { Name: 'list_nodes', name: 'list_roles', arguments: {} },
+      params: { name: 'list_roles', arguments: { cluster: 'main', Cluster: 'evil' } },
     });
     const r = await rpc('', undefined, { key: keys.user, raw });
     assert.equal(r.body?.error?.code, -32003);
+    const rows = await dataSource.query<{ status: string; inputs: Record<string, unknown> }[]>(
+      `SELECT status, inputs FROM operations WHERE actor = 'p-user' AND tool = 'list_roles' AND inputs ? 'cluster'`,
+    );
+    assert.deepEqual(rows, [{ status: 'denied', inputs: { cluster: 'main' } }]);
+  });
+
+  it('drops a non-canonical duplicate argument before validation sees it', async () => {
+    const raw = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'list_proxies', arguments: { CLUSTER: 'main', cluster: '-x' } },
+    });
+    const r = await rpc('', undefined, { key: keys.readonly, raw });
+    assert.equal(r.body?.error?.code, -32602);
+    const rows = await dataSource.query<{ status: string; inputs: Record<string, unknown> }[]>(
+      `SELECT status, inputs FROM operations WHERE actor = 'p-readonly' AND tool = 'list_proxies'`,
+    );
+    assert.deepEqual(rows, [{ status: 'failed', inputs: { cluster: '-x' } }]);
+  });
+
+  it('leaves a lone non-canonical key alone: `Name` without `name` names no tool', async () => {
+    const raw = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { Name: 'list_apps', arguments: {} },
+    });
+    const r = await rpc('', undefined, { key: keys.readonly, raw });
+    assert.equal(r.body?.error?.code, -32602);
+    const rows = await dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM operations WHERE actor = 'p-readonly' AND tool = 'list_apps'`,
+    );
+    assert.equal(rows[0]?.n, 0);
   });
 
   it('rejects invalid arguments as bad_parameter and records a failed operation', async () => {
