@@ -5,7 +5,8 @@
 // Protocol (what the edge agent must do):
 //  - The first message is Hello (else INVALID_ARGUMENT). The control plane answers Welcome
 //    (heartbeat interval, disconnect grace, server time), then reconciles the Hello inventory
-//    and may send StopLease for leases that must not run.
+//    and may send StopLease for leases that must not run (Hello and every Heartbeat), or
+//    ExtendLease again for an active lease the agent runs at an older generation.
 //  - Every message's agent_id must equal the certificate's agent id (else PERMISSION_DENIED and
 //    the stream ends).
 //  - StartLease / StopLease / ExtendLease carry a command_id; answer each with CommandAck
@@ -33,8 +34,8 @@ import { FederationHub } from '../federation/federation-hub.js';
 import type { InventoryItem, ReapedItem } from '../leases/lease-reconciler.js';
 import {
   LeaseReportService,
+  type AgentOrder,
   type ExitReason,
-  type StopOrder,
 } from '../leases/lease-report.service.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AgentEnrollmentService } from './agent-enrollment.service.js';
@@ -120,7 +121,7 @@ export class AgentConnectHandler {
         },
         'agent connected',
       );
-      this.sendStops(
+      this.sendOrders(
         session,
         await this.reports.reconcile(
           agentId,
@@ -180,7 +181,7 @@ export class AgentConnectHandler {
         throw new AppError('bad_parameter', 'Hello may only be the first message of a stream');
       case 'heartbeat':
         await this.agents.touch(agentId);
-        this.sendStops(
+        this.sendOrders(
           session,
           await this.reports.reconcile(agentId, body.value.leases.map(inventoryItem), []),
         );
@@ -242,17 +243,26 @@ export class AgentConnectHandler {
     }
   }
 
-  private sendStops(session: AgentSession, stops: readonly StopOrder[]): void {
-    for (const stop of stops) {
+  private sendOrders(session: AgentSession, orders: readonly AgentOrder[]): void {
+    for (const order of orders) {
       session.write(
-        {
-          case: 'stopLease',
-          value: {
-            leaseId: stop.leaseId,
-            generation: stop.generation,
-            reason: LeaseExitReason.STOPPED,
-          },
-        },
+        order.type === 'stop'
+          ? {
+              case: 'stopLease',
+              value: {
+                leaseId: order.leaseId,
+                generation: order.generation,
+                reason: LeaseExitReason.STOPPED,
+              },
+            }
+          : {
+              case: 'extendLease',
+              value: {
+                leaseId: order.leaseId,
+                generation: order.generation,
+                expiresAt: timestampFromDate(order.expiresAt),
+              },
+            },
         `reconcile-${randomUUID()}`,
       );
     }

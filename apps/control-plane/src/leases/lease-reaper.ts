@@ -83,7 +83,11 @@ export class LeaseReaper {
     };
   }
 
-  /** Re-adds what Redis lost (a flush, a failover): expiry jobs, pending starts, stops. */
+  /**
+   * Re-adds what Redis lost (a flush, a failover, a failed add): expiry jobs, starts of leases
+   * not yet active, the extend of an extended active lease, stops. Each is idempotent on the
+   * agent (same lease and generation), so re-sending one it already carried out is harmless.
+   */
   private async requeue(): Promise<number> {
     let requeued = 0;
     for (const lease of await this.leases.live()) {
@@ -95,7 +99,8 @@ export class LeaseReaper {
       ) {
         requeued++;
       }
-      if (lease.status === 'pending') {
+      // `starting`: the start job may be gone with Redis before the agent got it.
+      if (lease.status === 'pending' || lease.status === 'starting') {
         if (
           await this.dispatcher.ensureAgentCommand(agentId, {
             name: 'lease.start',
@@ -103,6 +108,11 @@ export class LeaseReaper {
           })
         )
           requeued++;
+      }
+      // Generations above 1 come from extends: the newest one must reach the agent.
+      if (lease.status === 'active' && generation > 1) {
+        const extend = { name: 'lease.extend', data: { leaseId, generation } } as const;
+        if (await this.dispatcher.ensureAgentCommand(agentId, extend)) requeued++;
       }
       if (lease.status === 'stopping') {
         const stop = {

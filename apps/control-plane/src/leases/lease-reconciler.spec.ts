@@ -20,10 +20,12 @@ const running = (
   pid: 42,
   listenAddr: '127.0.0.1:5000',
 });
+const DEADLINE = new Date('2030-01-01T00:10:00Z');
 const db = (leaseId: string, status: DbLeaseView['status'], generation = 1): DbLeaseView => ({
   leaseId,
   status,
   generation,
+  expiresAt: DEADLINE,
 });
 
 interface Case {
@@ -96,6 +98,24 @@ const cases: Case[] = [
     dbLeases: [db('a', 'stopping', 2)],
     inventory: [running('a', 2)],
     expected: [{ type: 'stop', leaseId: 'a', generation: 2 }],
+  },
+  {
+    name: 'agent runs an older generation of an active lease → send the extend again',
+    dbLeases: [db('a', 'active', 3)],
+    inventory: [running('a', 2)],
+    expected: [{ type: 'extend', leaseId: 'a', generation: 3, expiresAt: DEADLINE }],
+  },
+  {
+    name: 'an older generation the agent is already stopping is left alone',
+    dbLeases: [db('a', 'active', 3)],
+    inventory: [running('a', 2, 'stopping')],
+    expected: [],
+  },
+  {
+    name: 'a stale generation of a stopping lease is stopped, not extended',
+    dbLeases: [db('a', 'stopping', 3)],
+    inventory: [running('a', 2)],
+    expected: [{ type: 'stop', leaseId: 'a', generation: 3 }],
   },
   {
     name: 'reaped at its deadline while the agent was down → expired',

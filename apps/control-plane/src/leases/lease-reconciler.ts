@@ -8,6 +8,7 @@ export interface DbLeaseView {
   readonly leaseId: string;
   readonly status: LeaseStatus;
   readonly generation: number;
+  readonly expiresAt: Date;
 }
 
 export type InventoryState = 'starting' | 'running' | 'stopping';
@@ -46,6 +47,16 @@ export type ReconcileAction =
     }
   /** The process of a lease being stopped is gone: the stop is done. */
   | { readonly type: 'stopped'; readonly leaseId: string; readonly generation: number }
+  /**
+   * The agent runs an older generation of an active lease: its ExtendLease was lost (Redis
+   * failed or was flushed), so send the current generation and deadline again.
+   */
+  | {
+      readonly type: 'extend';
+      readonly leaseId: string;
+      readonly generation: number;
+      readonly expiresAt: Date;
+    }
   /** The agent killed a leftover at its deadline while it was down. */
   | { readonly type: 'expire'; readonly leaseId: string; readonly generation: number }
   /** The agent runs a lease whose LeaseStarted was lost (e.g. with the previous stream). */
@@ -97,6 +108,18 @@ export function reconcileInventory(input: ReconcileInput): ReconcileAction[] {
         generation: item.generation,
         pid: item.pid,
         listenAddr: item.listenAddr,
+      });
+    }
+    if (
+      lease.status === 'active' &&
+      item.state !== 'stopping' &&
+      item.generation < lease.generation
+    ) {
+      actions.push({
+        type: 'extend',
+        leaseId: item.leaseId,
+        generation: lease.generation,
+        expiresAt: lease.expiresAt,
       });
     }
   }

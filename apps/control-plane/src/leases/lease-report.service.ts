@@ -37,11 +37,19 @@ export interface LogBatch {
   readonly dropped: number;
 }
 
-/** Stops the session must write to the agent's stream at once (reconcile runs where it is). */
-export interface StopOrder {
-  readonly leaseId: string;
-  readonly generation: number;
-}
+/**
+ * Commands the session must write to the agent's stream at once (reconcile runs where the
+ * stream is): stop a lease that must not run, or re-send the extend of an active lease the
+ * agent runs at an older generation.
+ */
+export type AgentOrder =
+  | { readonly type: 'stop'; readonly leaseId: string; readonly generation: number }
+  | {
+      readonly type: 'extend';
+      readonly leaseId: string;
+      readonly generation: number;
+      readonly expiresAt: Date;
+    };
 
 const OWNER_CACHE_SIZE = 10_000;
 
@@ -185,13 +193,13 @@ export class LeaseReportService {
 
   /**
    * Reconciles the agent's inventory with Postgres (Hello: with its reaped leftovers). Returns
-   * the stops to write to the agent's stream now.
+   * the stops and extends to write to the agent's stream now.
    */
   async reconcile(
     agentId: string,
     inventory: readonly InventoryItem[],
     reaped: readonly ReapedItem[],
-  ): Promise<StopOrder[]> {
+  ): Promise<AgentOrder[]> {
     const dbLeases = await this.leases.forReconcile(agentId, [
       ...inventory.map((item) => item.leaseId),
       ...reaped.map((item) => item.leaseId),
@@ -199,22 +207,29 @@ export class LeaseReportService {
     // Leases of other agents are "unknown" to this one: stop them if it runs them.
     const mine = dbLeases.filter((lease) => lease.agentId === agentId);
     const actions = reconcileInventory({ dbLeases: mine, inventory, reaped });
-    const stops: StopOrder[] = [];
+    const orders: AgentOrder[] = [];
     for (const gone of reaped) {
       const ended = await this.leases.processGone(gone.leaseId, gone.generation, agentId);
       if (ended !== undefined) this.events.notify(ended.leaseId);
     }
     for (const action of actions) {
       const lease = await this.apply(agentId, action);
-      if (action.type === 'stop')
-        stops.push({ leaseId: action.leaseId, generation: action.generation });
+      if (action.type === 'stop' || action.type === 'extend') {
+        orders.push(action);
+        this.logger.info(
+          { agent_id: agentId, lease_id: action.leaseId, generation: action.generation },
+          action.type === 'stop'
+            ? 'lease reconciled: the agent runs it but must not, stop sent'
+            : 'lease reconciled: the agent runs an older generation, extend sent again',
+        );
+      }
       if (lease !== undefined)
         this.logger.info(
           { agent_id: agentId, lease_id: action.leaseId, action: action.type },
           'lease reconciled',
         );
     }
-    return stops;
+    return orders;
   }
 
   private async apply(agentId: string, action: ReconcileAction): Promise<LeaseRecord | undefined> {
@@ -222,6 +237,7 @@ export class LeaseReportService {
     let lease: LeaseRecord | undefined;
     switch (action.type) {
       case 'stop':
+      case 'extend':
         return undefined;
       case 'fail':
         lease = await this.leases.transition(action.leaseId, 'failed', {

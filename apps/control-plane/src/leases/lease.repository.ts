@@ -230,7 +230,6 @@ export class LeaseRepository {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
-  /** New deadline `ttlSeconds` from now and a new generation, for an active lease only. */
   /**
    * The agent says the process of an ended lease is gone (its exit report arrived after the
    * control plane had already ended the lease, e.g. by the expiry job): forget the pid.
@@ -248,6 +247,7 @@ export class LeaseRepository {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
+  /** New deadline `ttlSeconds` from now and a new generation, for an active lease only. */
   async extend(leaseId: string, ttlSeconds: number): Promise<LeaseRecord | undefined> {
     const [rows] = await this.dataSource.query<[LeaseRow[], number]>(
       `UPDATE leases SET expires_at = now() + make_interval(secs => $2), generation = generation + 1

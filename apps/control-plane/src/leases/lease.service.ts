@@ -242,13 +242,23 @@ export class LeaseService {
       );
     }
     this.events.notify(leaseId);
-    await this.dispatcher.scheduleExpiry(leaseId, extended.generation, extended.expiresAt);
-    await this.dispatcher.cancelExpiry(leaseId, lease.generation).catch(() => undefined);
-    if (extended.agentId !== null) {
-      await this.dispatcher.sendToAgent(extended.agentId, {
-        name: 'lease.extend',
-        data: { leaseId, generation: extended.generation },
-      });
+    // Postgres already holds the new deadline: Redis down is not fatal here either. The reaper
+    // re-arms the expiry and re-sends the extend, and the agent's next heartbeat (an older
+    // generation of an active lease) gets its ExtendLease straight away.
+    try {
+      await this.dispatcher.scheduleExpiry(leaseId, extended.generation, extended.expiresAt);
+      if (extended.agentId !== null) {
+        await this.dispatcher.sendToAgent(extended.agentId, {
+          name: 'lease.extend',
+          data: { leaseId, generation: extended.generation },
+        });
+      }
+      await this.dispatcher.cancelExpiry(leaseId, lease.generation);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, lease_id: leaseId, generation: extended.generation },
+        'lease extend dispatch deferred to the reaper and the next heartbeat (Redis unavailable)',
+      );
     }
     this.logger.info(
       {

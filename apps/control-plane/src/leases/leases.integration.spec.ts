@@ -2,11 +2,14 @@
 // the lease lifecycle, the per-actor cap under racing starts, extend and stale generations,
 // reconciliation on Hello, expiry by the reaper after Redis lost its jobs, bounded logs.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { after, before, describe, it, mock } from 'node:test';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { LeaseExitReason } from '@tmcp/proto';
+import { Queue } from 'bullmq';
 import { waitUntil } from '../agents/wait-until.testing.js';
 import { FakeAgent } from '../agents/fake-agent.testing.js';
+import { BullmqConnections } from '../queue/bullmq-connections.js';
+import { jobIds, LEASE_EXPIRY_QUEUE } from '../queue/job-catalogue.js';
 import { LOST_LEASE_MESSAGE } from './lease-reconciler.js';
 import { LEASE_LOG_RETENTION_LINES } from './lease-report.service.js';
 import { startLeaseHarness, type LeaseHarness } from './lease-test-harness.testing.js';
@@ -17,12 +20,16 @@ const any: LeaseCaller = { actor: 'admin', leaseScope: 'any' };
 describe('leases end to end through a fake agent', () => {
   let h: LeaseHarness;
   let agent: FakeAgent;
+  /** The expiry queue, to see which job expired a lease. */
+  let expiryQueue: Queue;
 
   before(async () => {
     h = await startLeaseHarness({ policy: { max_concurrent_proxies_per_actor: 50 } });
     agent = await h.connectAgent();
+    expiryQueue = new Queue(LEASE_EXPIRY_QUEUE, h.app.get(BullmqConnections).queueOptions());
   });
   after(async () => {
+    await expiryQueue.close();
     await h.close();
   });
 
@@ -114,15 +121,21 @@ describe('leases end to end through a fake agent', () => {
         reason: LeaseExitReason.CRASHED,
       },
     });
-    await agent.heartbeat(); // ordered after the stale report on the same stream
+    // The stream's messages are handled in order: once a log line sent after the stale report
+    // is stored, the report has been handled.
+    await agent.send({
+      case: 'leaseLogBatch',
+      value: {
+        leaseId: lease.leaseId,
+        generation: 2,
+        lines: [
+          { seq: 1n, stream: 1, line: 'after the stale report', ts: timestampFromDate(new Date()) },
+        ],
+      },
+    });
     await waitUntil(
       async () =>
-        (
-          await h.dataSource.query<{ n: number }[]>(
-            `SELECT count(*)::int AS n FROM edge_agents WHERE agent_id = $1 AND last_seen_at > now() - interval '2 seconds'`,
-            [agent.agentId],
-          )
-        )[0]?.n === 1,
+        (await h.leases.logs(any, lease.leaseId, 1))[0]?.line === 'after the stale report',
     );
     const after = await h.repository.get(lease.leaseId);
     assert.equal(after?.status, 'active');
@@ -192,16 +205,74 @@ describe('leases end to end through a fake agent', () => {
   it('the reaper re-enqueues a lost expiry job, which then expires the lease on time', async () => {
     const lease = await start('hank', { agentId: agent.agentId, ttlSeconds: 3600 });
     await h.flushRedis();
-    const report = await h.reaper.reap();
-    assert.ok(report.requeued >= 1);
-    // Move the deadline close and re-arm: the delayed job fires and expires it.
+    // The deadline is near but not yet due: reap() cannot expire it itself, only re-arm its job.
     await h.dataSource.query(
-      `UPDATE leases SET expires_at = now() + interval '200 milliseconds' WHERE lease_id = $1`,
+      `UPDATE leases SET expires_at = now() + interval '1 second' WHERE lease_id = $1`,
       [lease.leaseId],
     );
-    await h.dispatcher.cancelExpiry(lease.leaseId, 1);
-    await h.dispatcher.scheduleExpiry(lease.leaseId, 1, new Date(Date.now() + 200));
+    const report = await h.reaper.reap();
+    assert.equal(report.expired, 0);
+    assert.ok(report.requeued >= 1);
+    assert.equal((await h.repository.get(lease.leaseId))?.status, 'active');
     await waitUntil(async () => (await h.repository.get(lease.leaseId))?.status === 'expired');
+    // The re-enqueued job did it (not a later reaper tick): its processor says so.
+    const job = await expiryQueue.getJob(jobIds.expire(lease.leaseId, 1));
+    assert.equal(job?.returnvalue, 'expired');
+  });
+
+  it('an extend whose Redis jobs were lost still reaches the agent, and the lease lives on', async () => {
+    const lease = await start('kim', { agentId: agent.agentId, ttlSeconds: 60 });
+    // Redis fails while extending: Postgres has the new generation, no job was added.
+    const down = (): Promise<never> => Promise.reject(new Error('Redis unavailable'));
+    const sends = mock.method(h.dispatcher, 'sendToAgent', down);
+    const expiries = mock.method(h.dispatcher, 'scheduleExpiry', down);
+    const extended = await h.leases.extend(any, lease.leaseId, 900).finally(() => {
+      sends.mock.restore();
+      expiries.mock.restore();
+    });
+    assert.equal(extended.generation, 2);
+    assert.equal(agent.running.get(lease.leaseId)?.generation, 1);
+
+    // The next heartbeat shows generation 1 running: the control plane sends the extend again.
+    await agent.heartbeat();
+    const command = await agent.next(
+      (m) => m.body.case === 'extendLease' && m.body.value.leaseId === lease.leaseId,
+    );
+    assert.ok(command.body.case === 'extendLease');
+    assert.equal(command.body.value.generation, 2);
+    assert.equal(
+      command.body.value.expiresAt && timestampDate(command.body.value.expiresAt).getTime(),
+      extended.expiresAt.getTime(),
+    );
+    assert.equal(agent.running.get(lease.leaseId)?.generation, 2);
+
+    // The reaper re-derives the lost jobs: the extend (to the agent) and the new expiry.
+    const report = await h.reaper.reap();
+    assert.ok(report.requeued >= 2);
+    const again = await agent.next(
+      (m) => m.body.case === 'extendLease' && m.body.value.leaseId === lease.leaseId,
+    );
+    assert.equal(again.body.case === 'extendLease' ? again.body.value.generation : 0, 2);
+    assert.ok(await expiryQueue.getJob(jobIds.expire(lease.leaseId, 2)));
+
+    // The old deadline's expiry is a no-op and the heartbeats agree: the lease lives on.
+    assert.equal(await h.reaper.expire(lease.leaseId, 1), undefined);
+    await agent.heartbeat();
+    await agent.send({
+      case: 'leaseLogBatch',
+      value: {
+        leaseId: lease.leaseId,
+        generation: 2,
+        lines: [{ seq: 1n, stream: 1, line: 'still here', ts: timestampFromDate(new Date()) }],
+      },
+    });
+    await waitUntil(
+      async () => (await h.leases.logs(any, lease.leaseId, 1))[0]?.line === 'still here',
+    );
+    const after = await h.repository.get(lease.leaseId);
+    assert.equal(after?.status, 'active');
+    assert.equal(after?.generation, 2);
+    await h.leases.stop(any, lease.leaseId);
   });
 
   it('log batches are idempotent on (lease, seq) and bounded per lease', async () => {
