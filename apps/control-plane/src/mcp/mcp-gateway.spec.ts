@@ -292,6 +292,64 @@ describe('MCP gateway over HTTP', () => {
     assert.equal(rows[0]?.error.code, 'credentials_expired');
   });
 
+  it('refuses a JSON-RPC batch with -32600 and runs none of its calls', async () => {
+    const call = (id: number) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'list_databases', arguments: {} },
+    });
+    const r = await rpc('', undefined, {
+      key: keys.admin,
+      raw: JSON.stringify([call(1), call(2)]),
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.body?.error?.code, -32600);
+    assert.match(r.body?.error?.message ?? '', /batches are not supported/);
+    const rows = await dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM operations WHERE tool = 'list_databases'`,
+    );
+    assert.equal(rows[0]?.n, 0);
+  });
+
+  it('refuses a body that is not a JSON-RPC 2.0 message with -32600', async () => {
+    for (const raw of [
+      '"tools/list"',
+      'null',
+      '42',
+      '{}',
+      '{"jsonrpc":"1.0","id":1,"method":"tools/list"}',
+      '{"id":1,"method":"tools/list"}',
+      '{"jsonrpc":"2.0","id":{"x":1},"method":"tools/list"}',
+      '{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}',
+      '{"jsonrpc":"2.0","id":1,"method":""}',
+      '{"jsonrpc":"2.0","id":1,"method":7}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":[1]}',
+      '{"jsonrpc":"2.0","id":1}',
+      '{"jsonrpc":"2.0","method":"notifications/initialized","extra":1}',
+    ]) {
+      const r = await rpc('', undefined, { key: keys.admin, raw });
+      assert.equal(r.status, 400, raw);
+      assert.equal(r.body?.error?.code, -32600, raw);
+      assert.match(r.body?.error?.message ?? '', /^Invalid Request/, raw);
+    }
+  });
+
+  it('refuses a body that is not application/json with 415', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
+      const r = await rpc('tools/list', {}, { key: keys.admin, headers: { 'content-type': type } });
+      assert.equal(r.status, 415, type);
+      assert.equal(r.body?.error?.code, -32600, type);
+      assert.match(r.body?.error?.message ?? '', /Content-Type: application\/json/, type);
+    }
+    const fine = await rpc(
+      'tools/list',
+      {},
+      { key: keys.admin, headers: { 'content-type': 'application/json; charset=utf-8' } },
+    );
+    assert.equal(fine.status, 200);
+  });
+
   it('answers GET with 405, a foreign Origin with 403, an oversized body with 413, junk with -32700', async () => {
     const get = await fetch(app.mcpUrl, { headers: { authorization: `Bearer ${keys.admin}` } });
     assert.equal(get.status, 405);
