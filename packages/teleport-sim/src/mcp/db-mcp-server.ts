@@ -1,6 +1,10 @@
 // `tsh mcp db start <uri>...`: the stdio MCP server `teleport_databases` with the tools
 // `teleport_list_databases` and `teleport_postgres_query`, querying the real database through
 // `pg` (lib/client/db/mcp). Hand-rolled JSON-RPC: initialize, ping, tools/*, resources/*.
+// The database service audits what goes through it as for any database session: one
+// db.session.start per database on first use, db.session.query per query, db.session.end when
+// the server stops (codes of §3.8).
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ParsedCommand } from '../cli/kingpin-parser.js';
 import type { SimContext } from '../cli/sim-context.js';
@@ -8,6 +12,7 @@ import { TeleportError } from '../cli/teleport-error.js';
 import { goYaml } from '../format/go-yaml.js';
 import type { Resource } from '../state/sim-state.js';
 import { TELEPORT_VERSION } from '../state/seed-state.js';
+import { stringField } from '../tctl/resource-text.js';
 import { tshSession } from '../tsh/tsh-session.js';
 import {
   errorResponse,
@@ -162,6 +167,71 @@ export async function mcpDbStartCommand(cmd: ParsedCommand, ctx: SimContext): Pr
     return pool;
   };
 
+  // One database session (sid) per served database, opened by its first query.
+  const sessions = new Map<string, string>();
+  const dbFields = (db: ServedDatabase): Record<string, unknown> => ({
+    user: session.claims.user,
+    db_service: db.resource.metadata.name,
+    db_protocol: stringField(db.resource.spec.protocol),
+    db_uri: stringField(db.resource.spec.uri),
+    db_user: db.uri.dbUser,
+    db_name: db.uri.dbName,
+  });
+  /** The session of `db`, connecting first; a failed connection is a failed session start. */
+  const sessionFor = async (db: ServedDatabase): Promise<string> => {
+    const open = sessions.get(db.uri.name);
+    if (open) return open;
+    const sid = randomUUID();
+    try {
+      (await poolFor(db).connect()).release();
+    } catch (err) {
+      ctx.audit.emit({
+        event: 'db.session.start',
+        code: 'TDB00W',
+        sid,
+        success: false,
+        error: pgErrorText(err),
+        ...dbFields(db),
+      });
+      throw err;
+    }
+    ctx.audit.emit({
+      event: 'db.session.start',
+      code: 'TDB00I',
+      sid,
+      success: true,
+      ...dbFields(db),
+    });
+    sessions.set(db.uri.name, sid);
+    return sid;
+  };
+  const runQuery = async (
+    db: ServedDatabase,
+    query: string,
+  ): Promise<pg.QueryResult | pg.QueryResult[]> => {
+    const sid = await sessionFor(db);
+    const audit = (error?: unknown): void => {
+      ctx.audit.emit({
+        event: 'db.session.query',
+        code: error === undefined ? 'TDB02I' : 'TDB02W',
+        sid,
+        success: error === undefined,
+        ...(error === undefined ? {} : { error: pgErrorText(error) }),
+        ...dbFields(db),
+        db_query: query,
+      });
+    };
+    try {
+      const raw = (await poolFor(db).query(query)) as pg.QueryResult | pg.QueryResult[];
+      audit();
+      return raw;
+    } catch (err) {
+      audit(err);
+      throw err;
+    }
+  };
+  const flushAudit = (): Promise<void> => ctx.audit.flush().catch(() => undefined);
+
   const text = (value: string, isError = false): unknown => ({
     content: [{ type: 'text', text: value }],
     ...(isError ? { isError: true } : {}),
@@ -198,7 +268,7 @@ export async function mcpDbStartCommand(cmd: ParsedCommand, ctx: SimContext): Pr
       );
     }
     try {
-      const raw = (await poolFor(db).query(query)) as pg.QueryResult | pg.QueryResult[];
+      const raw = await runQuery(db, query);
       const results = (Array.isArray(raw) ? raw : [raw]).map((r) => ({
         data: r.rows.map((row: Record<string, unknown>) =>
           Object.fromEntries(Object.entries(row).map(([k, v]) => [k, stringify(v)])),
@@ -208,6 +278,8 @@ export async function mcpDbStartCommand(cmd: ParsedCommand, ctx: SimContext): Pr
       return text(JSON.stringify({ results }));
     } catch (err) {
       return text(JSON.stringify({ results: null, error: pgErrorText(err) }), true);
+    } finally {
+      await flushAudit();
     }
   };
 
@@ -281,5 +353,9 @@ export async function mcpDbStartCommand(cmd: ParsedCommand, ctx: SimContext): Pr
   await Promise.race([done, ctx.io.signal]);
   await Promise.allSettled([...inflight]);
   await Promise.allSettled([...pools.values()].map((p) => p.end()));
+  for (const [name, sid] of sessions) {
+    const db = served.find((d) => d.uri.name === name);
+    if (db) ctx.audit.emit({ event: 'db.session.end', code: 'TDB01I', sid, ...dbFields(db) });
+  }
   return 0;
 }

@@ -132,5 +132,31 @@ describe('MCP over stdio', () => {
     );
     child.stdin.end();
     assert.equal(await exitOf(child), 0);
+
+    // Audited as a database session: start on first use, each query, end on exit.
+    const { events } = JSON.parse(readFileSync(h.statePath, 'utf8')) as {
+      events: Record<string, unknown>[];
+    };
+    const db = events.filter((e) => typeof e.event === 'string' && e.event.startsWith('db.'));
+    assert.deepEqual(
+      db.map((e) => [e.event, e.code, e.success]),
+      [
+        ['db.session.start', 'TDB00I', true],
+        ['db.session.query', 'TDB02I', true],
+        ['db.session.query', 'TDB02W', false],
+        ['db.session.end', 'TDB01I', undefined],
+      ],
+    );
+    assert.equal(new Set(db.map((e) => e.sid)).size, 1);
+    for (const e of db) {
+      assert.equal(e.user, 'alice');
+      assert.equal(e.db_service, 'pg');
+      assert.equal(e.db_user, 'postgres');
+      assert.equal(e.db_name, 'postgres');
+      assert.equal(e.db_protocol, 'postgres');
+    }
+    assert.equal(db[1]?.db_query, "SELECT 1 AS id, 'alice' AS name");
+    assert.equal(db[2]?.db_query, 'SELECT * FROM no_such_table');
+    assert.match(String(db[2]?.error), /relation "no_such_table" does not exist/);
   });
 });
