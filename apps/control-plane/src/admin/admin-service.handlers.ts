@@ -38,6 +38,7 @@ import { AuditIngestReportService } from '../audit/audit-ingest-report.service.j
 import { CLOCK, type Clock } from '../common/clock.js';
 import { SERVER_CONFIG } from '../config/server-config.token.js';
 import { ReadinessService } from '../health/readiness.service.js';
+import { splitAtDrops } from '../leases/lease-log-drops.js';
 import { LeaseLogFollower } from '../leases/lease-log-follower.js';
 import { LeaseWatcher, type LeaseWatchEvent } from '../leases/lease-watcher.js';
 import { LeaseService, type LeaseCaller } from '../leases/lease.service.js';
@@ -482,7 +483,10 @@ export class AdminServiceHandlers {
     signal: AbortSignal,
   ): AsyncGenerator<MessageInitShape<typeof TailLeaseLogsResponseSchema>> {
     for await (const lines of this.leaseLogs.follow(caller, leaseId, options, signal)) {
-      yield { lines: lines.map(logLineMessage), dropped: 0n };
+      // A stored drop notice becomes the `dropped` count of the lines after it.
+      for (const part of splitAtDrops(lines)) {
+        yield { lines: part.lines.map(logLineMessage), dropped: BigInt(part.dropped) };
+      }
     }
   }
 

@@ -183,7 +183,10 @@ export class AgentConnectHandler {
         await this.agents.touch(agentId);
         this.sendOrders(
           session,
-          await this.reports.reconcile(agentId, body.value.leases.map(inventoryItem), []),
+          await this.reports.heartbeat(agentId, {
+            inventory: body.value.leases.map(inventoryItem),
+            droppedLogLines: Number(body.value.droppedLogLines),
+          }),
         );
         return;
       case 'leaseStarted':

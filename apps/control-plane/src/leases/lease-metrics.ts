@@ -13,6 +13,7 @@ export class LeaseMetrics {
   readonly queueDepth: Gauge<'queue'>;
   readonly startLatency: Histogram;
   readonly logLines: Counter;
+  readonly droppedLogLines: Counter;
 
   constructor(metrics: MetricsService) {
     this.leasesByState = metrics.gauge({
@@ -41,6 +42,10 @@ export class LeaseMetrics {
     this.logLines = metrics.counter({
       name: 'tmcp_lease_log_lines_total',
       help: 'Lease log lines stored from agents by this replica.',
+    });
+    this.droppedLogLines = metrics.counter({
+      name: 'tmcp_lease_log_lines_dropped_total',
+      help: 'Lease log lines agents dropped (buffer full while disconnected), as reported to this replica.',
     });
   }
 

@@ -7,6 +7,7 @@ import type { LeaseLogStream } from '../database/entities/index.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { LeaseDispatcher } from '../queue/lease-dispatcher.js';
 import { LeaseEvents } from './lease-events.js';
+import { droppedLinesNotice } from './lease-log-drops.js';
 import { LeaseMetrics } from './lease-metrics.js';
 import {
   reconcileInventory,
@@ -181,6 +182,20 @@ export class LeaseReportService {
         { agent_id: agentId, lease_id: batch.leaseId, dropped: batch.dropped },
         'agent dropped lease log lines',
       );
+      // Where the gap is: before the batch's first line (whose predecessors were dropped).
+      const firstSeq = batch.lines.reduce<number | undefined>(
+        (min, line) => (min === undefined || line.seq < min ? line.seq : min),
+        undefined,
+      );
+      if (
+        await this.leases.appendSystemLine(
+          batch.leaseId,
+          droppedLinesNotice(batch.dropped),
+          firstSeq,
+        )
+      ) {
+        this.metrics.droppedLogLines.inc(batch.dropped);
+      }
     }
     const stored = await this.leases.appendLogs(
       batch.leaseId,
@@ -189,6 +204,23 @@ export class LeaseReportService {
     );
     this.metrics.logLines.inc(stored);
     return stored;
+  }
+
+  /**
+   * A heartbeat: reconciles the inventory (see reconcile). The total of dropped log lines is
+   * logged here; the lines themselves are accounted per lease by the log batches.
+   */
+  async heartbeat(
+    agentId: string,
+    heartbeat: { inventory: readonly InventoryItem[]; droppedLogLines: number },
+  ): Promise<AgentOrder[]> {
+    if (heartbeat.droppedLogLines > 0) {
+      this.logger.warn(
+        { agent_id: agentId, dropped: heartbeat.droppedLogLines },
+        'agent dropped lease log lines since its previous heartbeat (its buffer was full)',
+      );
+    }
+    return this.reconcile(agentId, heartbeat.inventory, []);
   }
 
   /**

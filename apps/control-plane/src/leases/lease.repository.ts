@@ -320,6 +320,23 @@ export class LeaseRepository {
   }
 
   /**
+   * Stores the `system` line standing for lines the agent dropped, where the gap is: at the seq
+   * just before `beforeSeq` (the newest dropped line's), or after the last stored line when the
+   * batch brought no lines. Call it before appending the lines that follow the gap, so a
+   * follower never reads past it. Returns whether it was stored (not for a replayed batch).
+   */
+  async appendSystemLine(leaseId: string, text: string, beforeSeq?: number): Promise<boolean> {
+    const inserted = await this.dataSource.query<unknown[]>(
+      `INSERT INTO lease_logs (lease_id, seq, ts, stream, line)
+       SELECT $1, COALESCE($2::bigint, (SELECT coalesce(max(seq), 0) + 1 FROM lease_logs WHERE lease_id = $1)),
+              now(), 'system', $3
+       ON CONFLICT (lease_id, seq) DO NOTHING RETURNING seq`,
+      [leaseId, beforeSeq !== undefined && beforeSeq > 1 ? beforeSeq - 1 : null, text],
+    );
+    return inserted.length > 0;
+  }
+
+  /**
    * Stores a batch idempotently on (lease_id, seq) and keeps only the newest `keep` lines of the
    * lease. Returns how many lines were new.
    */

@@ -10,6 +10,7 @@ import { waitUntil } from '../agents/wait-until.testing.js';
 import { FakeAgent } from '../agents/fake-agent.testing.js';
 import { BullmqConnections } from '../queue/bullmq-connections.js';
 import { jobIds, LEASE_EXPIRY_QUEUE } from '../queue/job-catalogue.js';
+import { splitAtDrops } from './lease-log-drops.js';
 import { LOST_LEASE_MESSAGE } from './lease-reconciler.js';
 import { LEASE_LOG_RETENTION_LINES } from './lease-report.service.js';
 import { startLeaseHarness, type LeaseHarness } from './lease-test-harness.testing.js';
@@ -322,6 +323,48 @@ describe('leases end to end through a fake agent', () => {
     });
     await waitUntil(
       async () => (await h.leases.logs(any, lease.leaseId, 1))[0]?.line === 'from the stream',
+    );
+    await h.leases.stop(any, lease.leaseId);
+  });
+
+  it('lines the agent dropped show up in the log where the gap is', async () => {
+    const lease = await start('jack', { agentId: agent.agentId });
+    const line = (seq: number) => ({
+      seq: BigInt(seq),
+      stream: 1,
+      line: `line ${seq}`,
+      ts: timestampFromDate(new Date()),
+    });
+    const batch = (lines: ReturnType<typeof line>[], dropped: number) =>
+      agent.send({
+        case: 'leaseLogBatch',
+        value: { leaseId: lease.leaseId, generation: 1, lines, dropped: BigInt(dropped) },
+      });
+    await batch([line(1), line(2)], 0);
+    // Lines 3-5 were dropped while the control plane was away; 6 and 7 made it.
+    await batch([line(6), line(7)], 3);
+    // Then every queued line of this lease was dropped: a batch with the count only.
+    await batch([], 4);
+    await waitUntil(async () => (await h.leases.logs(any, lease.leaseId, 10)).length === 6);
+    const logs = await h.leases.logs(any, lease.leaseId, 10);
+    assert.deepEqual(
+      logs.map((l) => [l.seq, l.stream, l.line.replace(/ \(.*\)$/, '')]),
+      [
+        [1, 'stdout', 'line 1'],
+        [2, 'stdout', 'line 2'],
+        [5, 'system', '3 line(s) dropped by the agent'],
+        [6, 'stdout', 'line 6'],
+        [7, 'stdout', 'line 7'],
+        [8, 'system', '4 line(s) dropped by the agent'],
+      ],
+    );
+    assert.deepEqual(
+      splitAtDrops(logs).map((p) => [p.dropped, p.lines.length]),
+      [
+        [0, 2],
+        [3, 2],
+        [4, 0],
+      ],
     );
     await h.leases.stop(any, lease.leaseId);
   });
