@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseApps } from './parsers/index.js';
 import { redact, redactValue } from './redact.js';
 import {
   MCP_LS_JSON,
@@ -120,6 +121,123 @@ describe('redact removes secrets', () => {
   });
 });
 
+// [description, a JSON document, the secret that must be gone]: the redacted text must still
+// parse, with the same shape.
+const JSON_SECRETS: [string, string, string][] = [
+  [
+    'app args with --api-key=',
+    JSON.stringify([
+      {
+        kind: 'app',
+        metadata: { name: 'files' },
+        spec: { mcp: { command: 'npx', args: ['--api-key=sk-live-51Habc', '--port', '8080'] } },
+      },
+    ]),
+    'sk-live-51Habc',
+  ],
+  [
+    '--token= in a string',
+    '{"cmd":"teleport start --token=abcSecretTok123","n":1}',
+    'abcSecretTok123',
+  ],
+  ['--password x in a string', '{"x":"--password hunter2"}', 'hunter2'],
+  ['--password, x as argv', '{"args":["--password", "hunter2", "--verbose"]}', 'hunter2'],
+  ['escaped quotes after a flag', '{"x":"--token \\"abc def\\"", "y": 2}', 'abc'],
+  ['Bearer', '{"headers":{"Authorization":"Bearer abcdef0123456789.xyz"}}', 'abcdef0123456789.xyz'],
+  ['Authorization with an escape', '{"h":"Authorization: Basic dXNlc\\"jpwYXNz"}', 'dXNlc'],
+  [
+    'URL with a password',
+    '{"uri":"postgres://alice:pw-Secret1@db:5432/app","k":"a@b"}',
+    'pw-Secret1',
+  ],
+  [
+    'URL password with a JSON escape',
+    '{"uri":"postgres://alice:pw\\u0026Secret1@db:5432/app"}',
+    'Secret1',
+  ],
+  [
+    'PEM inside a JSON string',
+    JSON.stringify({
+      key: `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_BODY}\n-----END PRIVATE KEY-----\n`,
+    }),
+    PRIVATE_KEY_BODY,
+  ],
+  [
+    'PEM cut off inside a JSON string',
+    JSON.stringify({ key: `-----BEGIN PRIVATE KEY-----\n${PRIVATE_KEY_BODY}`, next: 'ok' }),
+    PRIVATE_KEY_BODY,
+  ],
+  ['env assignment in args', '{"args":["API_TOKEN=sk-live-xyz\\\\"]}', 'sk-live-xyz'],
+  [
+    'secret-named key, not a string-only rule',
+    '{"authorization":"Basic dXNlcjpwYXNz"}',
+    'dXNlcjpwYXNz',
+  ],
+  [
+    'join token named in metadata',
+    `[{"kind": "token", "version": "v2", "metadata": {"name": "${JOIN_TOKEN}"}}]`,
+    JOIN_TOKEN,
+  ],
+];
+
+describe('redact keeps JSON documents valid', () => {
+  for (const [label, text, secret] of JSON_SECRETS) {
+    it(label, () => {
+      const out = redact(text);
+      assert.ok(!out.includes(secret), `secret survived: ${out}`);
+      assert.match(out, /\*\*\*/);
+      const parsed: unknown = JSON.parse(out);
+      assert.equal(shape(parsed), shape(JSON.parse(text)), 'same keys and nesting');
+    });
+  }
+
+  it('redacts an app list that parseApps then reads', () => {
+    const apps = parseApps(
+      redact(
+        JSON.stringify([
+          {
+            kind: 'app',
+            version: 'v3',
+            metadata: { name: 'files', labels: { 'teleport.internal/app-sub-kind': 'mcp' } },
+            spec: {
+              uri: 'mcp+stdio://',
+              mcp: { command: 'npx', args: ['--api-key=sk-live-51Habc'], run_as_host_user: 'mcp' },
+            },
+          },
+        ]),
+      ),
+    );
+    assert.equal(apps[0]?.name, 'files');
+    assert.deepEqual(apps[0]?.mcp?.args, ['--api-key=***']);
+  });
+
+  it('keeps the layout between strings byte for byte', () => {
+    const text =
+      '[\n    {\n        "args": [\n            "--token=abcSecretTok123"\n        ]\n    }\n]';
+    assert.equal(
+      redact(text),
+      '[\n    {\n        "args": [\n            "--token=***"\n        ]\n    }\n]',
+    );
+  });
+
+  it('makes JSON fragments in free text no less valid', () => {
+    // Not a document (cut off by the output cap), so the text rules run; the strings they touch
+    // stay closed.
+    const fragment =
+      '{"a":"--password hunter2","b":"x://u:p@h","c":"--token=t0k3n\\"q","d":"--client-secret ", "e": "keep"}';
+    const out = redact(`${fragment}\n[output truncated at 10 bytes]`);
+    assert.ok(!/hunter2|t0k3n/.test(out), out);
+    const parsed = JSON.parse(out.split('\n')[0] ?? '') as Record<string, string>;
+    assert.deepEqual(Object.keys(parsed), ['a', 'b', 'c', 'd', 'e']);
+    assert.equal(parsed.e, 'keep');
+  });
+});
+
+/** Keys and nesting of a JSON value, without the string values. */
+function shape(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? 's' : v));
+}
+
 const ORDINARY: [string, string][] = [
   ['node listing', TCTL_GET_NODES],
   ['role listing', TCTL_GET_ROLES],
@@ -166,6 +284,16 @@ describe('redactValue', () => {
       none: null,
     });
     assert.equal(input.password, 'hunter2');
+  });
+
+  it('redacts the argv element after a bare secret flag', () => {
+    assert.deepEqual(redactValue(['serve', '--password', 'hunter2', '--token', '--verbose']), [
+      'serve',
+      '--password',
+      '***',
+      '--token',
+      '--verbose',
+    ]);
   });
 
   it('survives cycles', () => {

@@ -34,7 +34,7 @@ switch (mode) {
     process.stdout.write('x'.repeat(200000));
     break;
   case 'secret':
-    process.stdout.write('{"token": "5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50", "name": "n"}');
+    process.stdout.write('{"token": "5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50", "name": "n", "args": ["--api-key=sk-live-abc", "--password", "hunter3"]}');
     process.stderr.write('debug: connecting to postgres://u:hunter2@db\\n');
     break;
   case 'fail':
@@ -202,8 +202,16 @@ describe('TeleportRunner.run', () => {
 
   it('redacts captured output unless the caller parses raw stdout', async () => {
     const res = await runner('secret').run('tctl', ['tokens', 'ls']);
-    assert.doesNotMatch(res.stdout + res.stderr, /5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50|hunter2/);
-    assert.deepEqual(JSON.parse(res.stdout), { token: '***', name: 'n' });
+    assert.doesNotMatch(
+      res.stdout + res.stderr,
+      /5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50|hunter2|sk-live-abc|hunter3/,
+    );
+    // Redacted stdout is still the JSON a parser reads, secrets replaced value by value.
+    assert.deepEqual(JSON.parse(res.stdout), {
+      token: '***',
+      name: 'n',
+      args: ['--api-key=***', '--password', '***'],
+    });
     const raw = await runner('secret').run('tctl', ['tokens', 'ls'], { rawStdout: true });
     assert.match(raw.stdout, /5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50/);
     assert.doesNotMatch(raw.stderr, /hunter2/);
