@@ -180,6 +180,7 @@ export function leaseMessage(l: LeaseRecord): MessageInitShape<typeof LeaseSchem
     reason: l.reason ?? '',
     ticket: l.ticket ?? '',
   };
+    lastHeartbeatAt: ts(l.lastHeartbeatAt),
 }
 
 export function logLineMessage(line: LeaseLogLine): MessageInitShape<typeof LogLineSchema> {

@@ -224,7 +224,8 @@ export class LeaseReportService {
   }
 
   /**
-   * Reconciles the agent's inventory with Postgres (Hello: with its reaped leftovers). Returns
+   * Reconciles the agent's inventory with Postgres (Hello: with its reaped leftovers) and
+   * records the heartbeat of every lease it names (leases.last_heartbeat_at). Returns
    * the stops and extends to write to the agent's stream now.
    */
   async reconcile(
@@ -232,6 +233,10 @@ export class LeaseReportService {
     inventory: readonly InventoryItem[],
     reaped: readonly ReapedItem[],
   ): Promise<AgentOrder[]> {
+    await this.leases.touchHeartbeat(
+      agentId,
+      inventory.map((item) => item.leaseId),
+    );
     const dbLeases = await this.leases.forReconcile(agentId, [
       ...inventory.map((item) => item.leaseId),
       ...reaped.map((item) => item.leaseId),

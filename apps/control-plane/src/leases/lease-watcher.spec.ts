@@ -15,6 +15,7 @@ const base: LeaseRecord = {
   createdAt: new Date('2025-01-01T00:00:00Z'),
   expiresAt: new Date('2025-01-01T01:00:00Z'),
   endedAt: null,
+  lastHeartbeatAt: null,
   status: 'active',
   generation: 1,
   exitCode: null,

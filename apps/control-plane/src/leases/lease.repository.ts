@@ -26,6 +26,8 @@ export interface LeaseRecord {
   readonly error: string | null;
   readonly reason: string | null;
   readonly ticket: string | null;
+  /** The last heartbeat whose inventory named this lease (the agent still ran it then). */
+  readonly lastHeartbeatAt: Date | null;
 }
 
 interface LeaseRow {
@@ -46,6 +48,7 @@ interface LeaseRow {
   error: string | null;
   reason: string | null;
   ticket: string | null;
+  last_heartbeat_at: Date | null;
 }
 
 export interface NewLease {
@@ -96,7 +99,7 @@ export interface LeasePageFilter {
 }
 
 const COLUMNS = `lease_id, kind, actor, cluster, target, listen_addr, pid, edge_agent_id, created_at,
-  expires_at, ended_at, status, generation, exit_code, error, reason, ticket`;
+  expires_at, ended_at, status, generation, exit_code, error, reason, ticket, last_heartbeat_at`;
 /** Statuses that hold a slot of the per-actor cap (a stopping lease is on its way out). */
 const CAP_STATUSES: readonly LeaseStatus[] = ['pending', 'starting', 'active'];
 
@@ -255,6 +258,17 @@ export class LeaseRepository {
       [leaseId, ttlSeconds],
     );
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /** The agent's inventory named these leases just now: one statement for the whole batch. */
+  async touchHeartbeat(agentId: string, leaseIds: readonly string[]): Promise<void> {
+    const ids = leaseIds.filter(isUuid);
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE leases SET last_heartbeat_at = now()
+        WHERE edge_agent_id = $1 AND lease_id = ANY($2::uuid[])`,
+      [agentId, ids],
+    );
   }
 
   /** Live leases assigned to the agent plus any lease named in `ids` (for reconciliation). */
@@ -519,5 +533,6 @@ function toRecord(row: LeaseRow): LeaseRecord {
     error: row.error,
     reason: row.reason,
     ticket: row.ticket,
+    lastHeartbeatAt: row.last_heartbeat_at,
   };
 }

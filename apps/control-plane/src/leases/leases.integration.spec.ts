@@ -7,6 +7,7 @@ import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { LeaseExitReason } from '@tmcp/proto';
 import { Queue } from 'bullmq';
 import { waitUntil } from '../agents/wait-until.testing.js';
+import { leaseMessage } from '../admin/admin-proto-mappers.js';
 import { FakeAgent } from '../agents/fake-agent.testing.js';
 import { BullmqConnections } from '../queue/bullmq-connections.js';
 import { jobIds, LEASE_EXPIRY_QUEUE } from '../queue/job-catalogue.js';
@@ -55,6 +56,28 @@ describe('leases end to end through a fake agent', () => {
     const stopping = await h.leases.stop({ actor: 'alice', leaseScope: 'own' }, lease.leaseId);
     assert.equal(stopping.status, 'stopping');
     await waitUntil(async () => (await h.repository.get(lease.leaseId))?.status === 'stopped');
+  });
+
+  it('a heartbeat naming a lease records it in last_heartbeat_at, and only for its own agent', async () => {
+    const lease = await start('lena', { agentId: agent.agentId, ttlSeconds: 600 });
+    assert.equal(lease.lastHeartbeatAt, null);
+    // Another agent claiming the lease in its inventory does not count (and is told to stop it).
+    const other = await h.connectAgent();
+    other.running.set(lease.leaseId, { generation: 1, pid: 1, listenAddr: '127.0.0.1:1' });
+    await other.heartbeat();
+    await other.next((m) => m.body.case === 'stopLease' && m.body.value.leaseId === lease.leaseId);
+    assert.equal((await h.repository.get(lease.leaseId))?.lastHeartbeatAt, null);
+    other.close();
+
+    await agent.heartbeat();
+    await waitUntil(async () => (await h.repository.get(lease.leaseId))?.lastHeartbeatAt !== null);
+    const seen = (await h.repository.get(lease.leaseId))?.lastHeartbeatAt;
+    assert.ok(seen !== null && seen !== undefined && seen >= lease.createdAt);
+    assert.equal(
+      leaseMessage((await h.repository.get(lease.leaseId))!).lastHeartbeatAt?.seconds,
+      BigInt(Math.floor(seen.getTime() / 1000)),
+    );
+    await h.leases.stop(any, lease.leaseId);
   });
 
   it("a user with `own` scope cannot see or stop another actor's lease", async () => {
