@@ -180,7 +180,7 @@ export class AgentConnectHandler {
       case 'hello':
         throw new AppError('bad_parameter', 'Hello may only be the first message of a stream');
       case 'heartbeat':
-        await this.agents.touch(agentId);
+        await this.agents.touch(agentId, this.replicaId);
         this.sendOrders(
           session,
           await this.reports.heartbeat(agentId, {

@@ -129,8 +129,10 @@ export class EdgeAgentsRepository {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
-  /** The agent is now served by `replica` (a draining agent stays draining). */
-  /** Records the connection; says whether the agent is draining (which survives reconnects). */
+  /**
+   * Records the connection to `replica`; says whether the agent is draining (which survives
+   * reconnects).
+   */
   async markConnected(
     agentId: string,
     replica: string,
@@ -149,12 +151,16 @@ export class EdgeAgentsRepository {
     return { draining: rows[0]?.status === 'draining' };
   }
 
-  async touch(agentId: string): Promise<void> {
+  /**
+   * A heartbeat through `replica`'s stream. An agent the reaper took for silent comes back
+   * online held by that replica again, so the disconnect of that stream finds it.
+   */
+  async touch(agentId: string, replica: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE edge_agents SET last_seen_at = now(),
+      `UPDATE edge_agents SET last_seen_at = now(), connected_replica = $2,
           status = CASE WHEN status = 'offline' THEN 'online' ELSE status END
         WHERE agent_id = $1`,
-      [agentId],
+      [agentId, replica],
     );
   }
 
@@ -169,12 +175,18 @@ export class EdgeAgentsRepository {
     );
   }
 
-  /** Agents silent for longer than `seconds` (database clock) go offline. */
+  /**
+   * Agents silent for longer than `seconds` (database clock) lose their replica (its stream is
+   * dead, or the replica is): online ones go offline, draining ones stay draining, no longer
+   * connected.
+   */
   async markSilentOffline(seconds: number): Promise<string[]> {
     const [rows] = await this.dataSource.query<[{ agent_id: string }[], number]>(
-      `UPDATE edge_agents SET status = 'offline', connected_replica = NULL, updated_at = now()
-        WHERE status = 'online' AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $1))
-        RETURNING agent_id`,
+      `UPDATE edge_agents a SET
+          status = CASE WHEN a.status = 'draining' THEN a.status ELSE 'offline' END,
+          connected_replica = NULL, updated_at = now()
+        WHERE ${ONLINE} AND (a.last_seen_at IS NULL OR a.last_seen_at < now() - make_interval(secs => $1))
+        RETURNING a.agent_id`,
       [seconds],
     );
     return rows.map((row) => row.agent_id);
