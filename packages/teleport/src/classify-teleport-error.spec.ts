@@ -70,7 +70,55 @@ const TABLE: [string, 'tsh' | 'tctl', ErrorCode, RegExp][] = [
     'unreachable',
     /check the proxy address/,
   ],
-  ['ERROR: No proxy address specified, missed --proxy flag?\n', 'tsh', 'unreachable', /proxy/],
+  [
+    'ERROR: No proxy address specified, missed --proxy flag?\n',
+    'tsh',
+    'precondition_failed',
+    /no Teleport proxy address is configured; set the cluster's proxy/,
+  ],
+  [
+    `${RED}open /id: permission denied\n`,
+    'tctl',
+    'precondition_failed',
+    /identity file \/id cannot be read \(permission denied\); check the cluster's identity_file/,
+  ],
+  [
+    'ERROR: open /var/lib/tmcp/teleport/keys/p/alice: permission denied\n',
+    'tsh',
+    'precondition_failed',
+    /the file \/var\/lib\/tmcp\/teleport\/keys\/p\/alice cannot be read/,
+  ],
+  [
+    `${RED}open /id: no such file or directory\n`,
+    'tsh',
+    'precondition_failed',
+    /identity file \/id does not exist; check the cluster's identity_file/,
+  ],
+  [
+    'ERROR: open /nonexistent: no such file or directory\n',
+    'tctl',
+    'precondition_failed',
+    /the file \/nonexistent does not exist/,
+  ],
+  [
+    'ERROR: failed to parse identity file: PEM data not found\n',
+    'tctl',
+    'precondition_failed',
+    /identity file \/id is not a usable Teleport identity file \(PEM data not found\); issue a new one.*identity_file/,
+  ],
+  [
+    // The simulator's wording names the file.
+    `${RED}failed to parse identity file /id: no TLS certificate found\n`,
+    'tsh',
+    'precondition_failed',
+    /identity file \/id is not a usable Teleport identity file \(no TLS certificate found\)/,
+  ],
+  [
+    'ERROR: access to db denied. User does not have permissions. Confirm database user and name.\n',
+    'tsh',
+    'access_denied',
+    /denied access to the database.*db_users and db_names/,
+  ],
   [
     'ERROR: tsh --identity also requires --proxy\n',
     'tsh',

@@ -56,10 +56,25 @@ export function describeCommand(tool: string, argv: readonly string[]): string {
 interface Rule {
   code: ErrorCode;
   test: RegExp;
-  message: (
-    m: RegExpExecArray,
-    ctx: { command: string; tool: string; teleportMessage: string },
-  ) => string;
+  message: (m: RegExpExecArray, ctx: RuleContext) => string;
+}
+
+interface RuleContext {
+  command: string;
+  tool: string;
+  teleportMessage: string;
+  /** The identity file the command was given (`--identity=…` / `-i …`), if any. */
+  identityFile: string | undefined;
+}
+
+const IDENTITY_HINT =
+  "check the cluster's identity_file in the server configuration: an absolute path to a file the tmcp service user can read";
+
+/** What `path` is to the command: the configured identity file, or a file Teleport opened. */
+function fileRole(path: string | undefined, { identityFile }: RuleContext): string {
+  return path !== undefined && path === identityFile
+    ? `the identity file ${path}`
+    : `the file ${path ?? '(unknown)'}`;
 }
 
 const RENEW_HINT =
@@ -84,17 +99,39 @@ const RULES: Rule[] = [
     message: (m, { command }) =>
       `${command}: the credentials belong to cluster "${m[1] ?? ''}", not to the root cluster; configure an identity file issued by the root cluster.`,
   },
+  // Identity file problems are configuration problems, not RBAC or a missing Teleport resource:
+  // these come before the generic access-denied and not-found rules.
+  {
+    code: 'precondition_failed',
+    test: /open (\S+?): permission denied/,
+    message: (m, ctx) =>
+      `${ctx.command}: ${fileRole(m[1], ctx)} cannot be read (permission denied); ${m[1] === ctx.identityFile ? IDENTITY_HINT : 'check that the tmcp service user can read it and write to the cluster home'}.`,
+  },
+  {
+    code: 'precondition_failed',
+    test: /open (\S+?): no such file or directory/,
+    message: (m, ctx) =>
+      `${ctx.command}: ${fileRole(m[1], ctx)} does not exist; ${m[1] === ctx.identityFile ? IDENTITY_HINT : 'check the paths in the cluster configuration'}.`,
+  },
+  {
+    code: 'precondition_failed',
+    test: /failed to parse identity file(?: ([^\s:]+))?:?\s*([^\n]*)/,
+    message: (m, ctx) => {
+      const file = m[1] ?? ctx.identityFile;
+      return `${ctx.command}: ${file === undefined ? 'the identity file' : `the identity file ${file}`} is not a usable Teleport identity file${m[2] ? ` (${m[2]})` : ''}; issue a new one with \`tctl auth sign --user=<bot> --format=file --out=<identity file>\` (or let tbot write it) and ${IDENTITY_HINT}.`;
+    },
+  },
+  {
+    code: 'precondition_failed',
+    test: /No proxy address specified/,
+    message: (_m, { command }) =>
+      `${command}: no Teleport proxy address is configured; set the cluster's proxy (host:port) in the server configuration.`,
+  },
   {
     code: 'bad_parameter',
     test: /--identity also requires --(proxy|auth-server)/,
     message: (m, { command }) =>
       `${command}: an identity file is configured without --${m[1] ?? 'proxy'}; set the cluster's ${m[1] === 'auth-server' ? 'authServer' : 'proxy'} address in the configuration.`,
-  },
-  {
-    code: 'unreachable',
-    test: /No proxy address specified/,
-    message: (_m, { command }) =>
-      `${command}: no Teleport proxy address is configured; set the cluster's proxy (host:port).`,
   },
   {
     code: 'access_denied',
@@ -113,6 +150,12 @@ const RULES: Rule[] = [
     test: /request (\S+) has been set to DENIED(?:, reason="([^"]*)")?/,
     message: (m, { command }) =>
       `${command}: access request ${m[1] ?? ''} was denied${m[2] ? ` (reason: ${m[2]})` : ''}.`,
+  },
+  {
+    code: 'access_denied',
+    test: /access to db denied/,
+    message: (_m, { command, teleportMessage }) =>
+      `${command}: Teleport denied access to the database (${teleportMessage}); check that the database user and name are allowed by db_users and db_names of a role whose db_labels match the database.`,
   },
   {
     code: 'access_denied',
@@ -236,10 +279,16 @@ export function classifyTeleportError(failure: TeleportFailure): AppError {
   }
 
   const teleportMessage = redact(teleportErrorMessage(failure.stderr));
+  const ctx: RuleContext = {
+    command,
+    tool,
+    teleportMessage,
+    identityFile: identityFileOf(failure.argv),
+  };
   for (const rule of RULES) {
     const m = rule.test.exec(teleportMessage) ?? rule.test.exec(stderrRedacted);
     if (m) {
-      return new AppError(rule.code, rule.message(m, { command, tool, teleportMessage }), {
+      return new AppError(rule.code, rule.message(m, ctx), {
         details: { ...details, teleportMessage },
       });
     }
@@ -250,6 +299,14 @@ export function classifyTeleportError(failure: TeleportFailure): AppError {
     `${command} ${exit}${teleportMessage ? `: ${teleportMessage}` : ''}`,
     { details: { ...details, teleportMessage } },
   );
+}
+
+function identityFileOf(argv: readonly string[]): string | undefined {
+  for (const [i, arg] of argv.entries()) {
+    if (arg.startsWith('--identity=')) return arg.slice('--identity='.length);
+    if (arg === '--identity' || arg === '-i') return argv[i + 1];
+  }
+  return undefined;
 }
 
 function truncate(text: string, max: number): string {
