@@ -159,6 +159,19 @@ describe('LeaseSupervisor', () => {
     assert.equal(exitReason('cut'), LeaseExitReason.DISCONNECT_GRACE);
   });
 
+  it("a longer disconnect grace from the control plane does not override the agent's own", async () => {
+    const { clock, sut, spec, exitReason } = setup(); // the agent's own grace: 60 s
+    sut.connectionUp(600_000);
+    sut.startLease(spec('l1', 3_600_000));
+    await settle();
+    sut.connectionDown();
+    await clock.advance(59_999);
+    assert.equal(exitReason('l1'), undefined);
+    await clock.advance(1);
+    await settle();
+    assert.equal(exitReason('l1'), LeaseExitReason.DISCONNECT_GRACE);
+  });
+
   it('counts as disconnected until the first Welcome', async () => {
     const { clock, sut, spec, exitReason } = setup();
     sut.startLease(spec('l1', 3_600_000));

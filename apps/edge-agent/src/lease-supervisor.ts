@@ -60,7 +60,7 @@ const OK: CommandOutcome = { ok: true };
 export interface LeaseSupervisorConfig {
   clusters: readonly AgentClusterConfig[];
   stopGraceMs: number;
-  /** Until the control plane says otherwise in Welcome. */
+  /** The agent's own limit; a shorter grace in the control plane's Welcome wins, never a longer one. */
   disconnectGraceMs: number;
   leftoverPolicy: LeftoverPolicy;
   /** How often an adopted process (not our child: no exit event) is checked; default 1 s. */
@@ -251,9 +251,16 @@ export class LeaseSupervisor {
 
   // ---- connection state ----
 
-  /** The stream is up (Welcome received); `graceMs` is the server's disconnect grace, if it gave one. */
+  /**
+   * The stream is up (Welcome received); `graceMs` is the server's disconnect grace, if it gave
+   * one. The shorter of it and the agent's own applies: the operator of the jumpbox can bound
+   * how long leases outlive a lost control plane, whatever the server says.
+   */
   connectionUp(graceMs?: number): void {
-    if (graceMs !== undefined && graceMs > 0) this.disconnectGraceMs = graceMs;
+    this.disconnectGraceMs =
+      graceMs !== undefined && graceMs > 0
+        ? Math.min(graceMs, this.config.disconnectGraceMs)
+        : this.config.disconnectGraceMs;
     this.disconnectedSince = undefined;
     for (const lease of this.leases.values()) this.arm(lease);
   }
