@@ -214,6 +214,17 @@ export class AccessChecker {
     return allowedBy('db_users', dbUser) && allowedBy('db_names', dbName);
   }
 
+  /** The database users the roles granting `db` allow (`tsh db ls` "Allowed Users"), sorted. */
+  databaseUsers(db: Resource): string[] {
+    if (!this.canAccess('db_labels', db)) return [];
+    const labels = resourceLabels(db);
+    return unique(
+      this.roles
+        .filter((role) => matchesLabels(conditions(role, 'allow').db_labels, labels))
+        .flatMap((role) => interpolate(conditions(role, 'allow').db_users, this.traits)),
+    ).sort();
+  }
+
   /** The first database user the roles allow, as tsh picks a default. */
   defaultDbUser(): string | undefined {
     return this.roles

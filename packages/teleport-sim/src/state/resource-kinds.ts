@@ -15,7 +15,17 @@ export type ResourceKind =
   | 'cluster_auth_preference'
   | 'app'
   | 'db'
-  | 'kube_cluster';
+  | 'kube_cluster'
+  | 'app_server'
+  | 'db_server'
+  | 'lock';
+
+/** Kinds the auth server derives from the heartbeats of app/database agents: read-only here. */
+export type DerivedKind = 'app_server' | 'db_server';
+
+export function isDerivedKind(kind: ResourceKind): kind is DerivedKind {
+  return kind === 'app_server' || kind === 'db_server';
+}
 
 const ALIASES: Record<string, ResourceKind> = {
   role: 'role',
@@ -40,10 +50,16 @@ const ALIASES: Record<string, ResourceKind> = {
   db: 'db',
   kube_cluster: 'kube_cluster',
   kube_clusters: 'kube_cluster',
+  app_server: 'app_server',
+  app_servers: 'app_server',
+  db_server: 'db_server',
+  db_servers: 'db_server',
+  lock: 'lock',
+  locks: 'lock',
 };
 
 export const COLLECTION_OF: Record<
-  Exclude<ResourceKind, 'cluster_auth_preference'>,
+  Exclude<ResourceKind, 'cluster_auth_preference' | DerivedKind>,
   ResourceCollection
 > = {
   role: 'roles',
@@ -55,6 +71,7 @@ export const COLLECTION_OF: Record<
   app: 'apps',
   db: 'db',
   kube_cluster: 'kube_clusters',
+  lock: 'locks',
 };
 
 /** How tctl names a kind in "has been created" / "already exists" messages. */
@@ -69,6 +86,9 @@ export const DISPLAY_NAME: Record<ResourceKind, string> = {
   app: 'application',
   db: 'database',
   kube_cluster: 'kubernetes cluster',
+  app_server: 'application server',
+  db_server: 'database server',
+  lock: 'lock',
 };
 
 export interface ResourceRef {
@@ -153,6 +173,7 @@ const SPEC_ORDER: Partial<Record<ResourceKind, readonly string[]>> = {
     'mcp',
   ],
   db: ['protocol', 'uri', 'ca_cert', 'aws', 'gcp', 'azure', 'tls', 'ad', 'mysql'],
+  lock: ['target', 'message', 'expires', 'created_at', 'created_by'],
   node: [
     'addr',
     'hostname',
@@ -287,6 +308,16 @@ export function normalizeResource(
       spec.join_method ??= 'token';
       break;
     }
+    case 'lock': {
+      const target = spec.target;
+      if (typeof target !== 'object' || target === null || Object.keys(target).length === 0)
+        throw TeleportError.badParameter('at least one target field must be set');
+      spec.created_at ??= now;
+      spec.created_by ??= actor;
+      break;
+    }
+    case 'app_server':
+    case 'db_server':
     case 'node':
     case 'proxy':
     case 'cert_authority':

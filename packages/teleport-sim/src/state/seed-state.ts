@@ -650,6 +650,19 @@ export function seedState(options: SeedOptions): SimState {
         'use a ticket',
       ),
     ],
+    locks: [
+      {
+        kind: 'lock',
+        version: 'v2',
+        metadata: { name: '5d0c7e1a-8b2f-4c3d-9e4f-a1b2c3d4e5f6', revision: rev() },
+        spec: {
+          target: { user: 'mallory' },
+          message: 'Repeated failed logins; locked pending review',
+          created_at: at(-H + 60_000),
+          created_by: 'admin',
+        },
+      },
+    ],
     events: [
       {
         code: 'T1000I',

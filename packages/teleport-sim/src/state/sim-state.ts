@@ -45,6 +45,7 @@ export const RESOURCE_COLLECTIONS = [
   'db',
   'kube_clusters',
   'access_requests',
+  'locks',
 ] as const;
 
 export type ResourceCollection = (typeof RESOURCE_COLLECTIONS)[number];
@@ -90,6 +91,9 @@ export function parseSimState(text: string, path: string): SimState {
       cause: err,
     });
   }
+  // State files written before locks existed simply have none.
+  if (raw !== null && typeof raw === 'object' && !('locks' in raw))
+    (raw as Record<string, unknown>).locks = [];
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(

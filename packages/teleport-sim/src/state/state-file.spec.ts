@@ -13,6 +13,14 @@ describe('StateFile', () => {
   const seed = () =>
     seedState({ now: new Date(), dbUri: '127.0.0.1:5432', webAppUri: 'http://127.0.0.1:8080' });
 
+  it('reads a state file written before locks existed as one without locks', () => {
+    const old: Record<string, unknown> = { ...seed() };
+    delete old.locks;
+    const file = path.join(dir, 'pre-locks.json');
+    writeFileSync(file, JSON.stringify(old));
+    assert.deepEqual(new StateFile(file, seed).read().locks, []);
+  });
+
   it('a read inside an update on a missing file sees the state being changed, and the change lands', () => {
     const file = new StateFile(path.join(dir, 'fresh.json'), seed);
     const seen = file.update((state) => {

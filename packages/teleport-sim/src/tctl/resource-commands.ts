@@ -13,6 +13,7 @@ import type { AccessChecker } from '../rbac/access-checker.js';
 import {
   COLLECTION_OF,
   DISPLAY_NAME,
+  isDerivedKind,
   normalizeResource,
   notFound,
   parseKind,
@@ -20,15 +21,18 @@ import {
   type ResourceKind,
 } from '../state/resource-kinds.js';
 import type { Resource, SimState } from '../state/sim-state.js';
+import { appServers, databaseServers } from './agent-servers.js';
 import { resourcesText } from './resource-text.js';
 import { tctlChecker } from './tctl-session.js';
 
 const HEARTBEAT_TTL_MS = 10 * 60_000;
+const HEARTBEAT_KINDS = new Set(['node', 'proxy', 'app_server', 'db_server']);
 
-function collection(state: SimState, kind: ResourceKind): Resource[] {
-  return kind === 'cluster_auth_preference'
-    ? [state.cluster_auth_preference]
-    : state[COLLECTION_OF[kind]];
+function collection(state: SimState, kind: ResourceKind, now: Date): Resource[] {
+  if (kind === 'cluster_auth_preference') return [state.cluster_auth_preference];
+  if (kind === 'app_server') return appServers(state, now);
+  if (kind === 'db_server') return databaseServers(state, now);
+  return state[COLLECTION_OF[kind]];
 }
 
 /** Nodes, apps, databases and Kubernetes clusters are further filtered by label RBAC. */
@@ -42,6 +46,10 @@ function visible(checker: AccessChecker, kind: ResourceKind, items: Resource[]):
       return items.filter((r) => checker.canAccess('db_labels', r));
     case 'kube_cluster':
       return items.filter((r) => checker.canAccess('kubernetes_labels', r));
+    case 'app_server':
+      return items.filter((r) => checker.canAccess('app_labels', r.spec.app as Resource));
+    case 'db_server':
+      return items.filter((r) => checker.canAccess('db_labels', r.spec.database as Resource));
     default:
       return items;
   }
@@ -51,9 +59,13 @@ export function getCommand(cmd: ParsedCommand, ctx: SimContext): void {
   const state = ctx.read();
   const checker = tctlChecker(cmd, ctx, state);
   const ref = parseResourceRef(cmd.arg('resource') ?? '');
-  if (ref.name === undefined) checker.checkAction(ref.kind, 'list', 'read');
-  else checker.checkAction(ref.kind, 'read');
-  let items = visible(checker, ref.kind, collection(state, ref.kind));
+  // App and database servers are listed the way tsh lists them: filtered by the labels of the
+  // app/database they serve rather than by a verb rule (users hold none for these kinds).
+  if (!isDerivedKind(ref.kind)) {
+    if (ref.name === undefined) checker.checkAction(ref.kind, 'list', 'read');
+    else checker.checkAction(ref.kind, 'read');
+  }
+  let items = visible(checker, ref.kind, collection(state, ref.kind, ctx.now()));
   if (ref.subKind !== undefined) items = items.filter((r) => r.sub_kind === ref.subKind);
   if (ref.name !== undefined) {
     items = items.filter((r) => r.metadata.name === ref.name);
@@ -62,7 +74,7 @@ export function getCommand(cmd: ParsedCommand, ctx: SimContext): void {
   // Agents heartbeat every few minutes: a live server always expires ~10 minutes from now.
   const expires = rfc3339Nano(new Date(ctx.now().getTime() + HEARTBEAT_TTL_MS));
   items = items.map((r) =>
-    (r.kind === 'node' || r.kind === 'proxy') && r.metadata.expires !== undefined
+    HEARTBEAT_KINDS.has(r.kind) && r.metadata.expires !== undefined
       ? { ...r, metadata: { ...r.metadata, expires } }
       : r,
   );
@@ -110,6 +122,9 @@ const DEFAULT_VERSION: Record<ResourceKind, string> = {
   app: 'v3',
   db: 'v3',
   kube_cluster: 'v3',
+  app_server: 'v3',
+  db_server: 'v3',
+  lock: 'v2',
 };
 
 const CREATE_EVENTS: Partial<
@@ -190,7 +205,7 @@ export function createCommand(cmd: ParsedCommand, ctx: SimContext): void {
     const out: string[] = [];
     for (const raw of resources) {
       const kind = parseKind(raw.kind);
-      if (!kind || kind === 'cert_authority' || kind === 'proxy') {
+      if (!kind || kind === 'cert_authority' || kind === 'proxy' || isDerivedKind(kind)) {
         throw TeleportError.badParameter(
           `creating resources of type "${raw.kind}" is not supported`,
         );
@@ -242,7 +257,8 @@ export function rmCommand(cmd: ParsedCommand, ctx: SimContext): void {
   if (
     ref.kind === 'cluster_auth_preference' ||
     ref.kind === 'cert_authority' ||
-    ref.kind === 'proxy'
+    ref.kind === 'proxy' ||
+    isDerivedKind(ref.kind)
   ) {
     throw TeleportError.badParameter(`deleting resources of type "${ref.kind}" is not supported`);
   }

@@ -131,5 +131,50 @@ export function resourcesText(kind: ResourceKind, items: Resource[], now: Date):
       for (const k of items) t.addRow([k.metadata.name, labelsText(k)]);
       return t.render();
     }
+    // Columns of tool/tctl/common/collection.go (recalled, not in TELEPORT.md).
+    case 'app_server':
+      return AsciiTable.withTruncatedColumn(
+        ['Host', 'Name', 'Public Address', 'URI', 'Labels', 'Version'],
+        items.map((s) => {
+          const app = s.spec.app as Resource;
+          return [
+            str(s.spec.hostname),
+            app.metadata.name,
+            str(app.spec.public_addr),
+            str(app.spec.uri),
+            labelsText(app),
+            str(s.spec.version),
+          ];
+        }),
+        'Labels',
+      ).render();
+    case 'db_server':
+      return AsciiTable.withTruncatedColumn(
+        ['Host', 'Name', 'Protocol', 'URI', 'Labels', 'Version'],
+        items.map((s) => {
+          const db = s.spec.database as Resource;
+          return [
+            str(s.spec.hostname),
+            db.metadata.name,
+            str(db.spec.protocol),
+            str(db.spec.uri),
+            labelsText(db),
+            str(s.spec.version),
+          ];
+        }),
+        'Labels',
+      ).render();
+    case 'lock': {
+      const t = AsciiTable.withHeaders(['ID', 'Target', 'Message', 'Expires']);
+      for (const l of items) {
+        const target = Object.entries((l.spec.target ?? {}) as Record<string, unknown>)
+          .map(([k, v]) => `${k}:${String(v)}`)
+          .join(', ');
+        const expires =
+          typeof l.spec.expires === 'string' ? rfc822(new Date(l.spec.expires)) : 'never';
+        t.addRow([l.metadata.name, target, str(l.spec.message), expires]);
+      }
+      return t.render();
+    }
   }
 }

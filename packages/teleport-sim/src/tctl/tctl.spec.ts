@@ -67,6 +67,109 @@ describe('tctl', () => {
     assert.equal(missing.stderr, `${RED_ERROR}node with ID "nope" not found\n`);
   });
 
+  it('gets app_servers, db_servers and locks in the proto field order', async () => {
+    const apps = JSON.parse((await h.run('tctl', ['get', 'apps', '--format=json'])).stdout) as {
+      metadata: { name: string };
+    }[];
+    const appServers = await h.run('tctl', ['get', 'app_servers', '--format=json']);
+    assert.equal(appServers.code, 0, appServers.stderr);
+    assert.ok(appServers.stdout.startsWith('[\n    {\n        "kind": "app_server",\n'));
+    const servers = JSON.parse(appServers.stdout) as {
+      version: string;
+      metadata: Record<string, unknown>;
+      spec: Record<string, unknown> & { app: { kind: string; metadata: Record<string, unknown> } };
+    }[];
+    assert.deepEqual(
+      servers.map((s) => s.metadata.name),
+      apps.map((a) => a.metadata.name),
+    );
+    const first = servers[0];
+    assert.equal(first?.version, 'v3');
+    assert.deepEqual(Object.keys(first?.metadata ?? {}), ['name', 'expires', 'revision']);
+    assert.deepEqual(Object.keys(first?.spec ?? {}), [
+      'version',
+      'hostname',
+      'host_id',
+      'rotation',
+      'app',
+      'proxy_ids',
+    ]);
+    assert.equal(first?.spec.app.kind, 'app');
+    assert.equal(first?.spec.app.metadata.revision, undefined);
+
+    const dbServers = JSON.parse(
+      (await h.run('tctl', ['get', 'db_servers', '--format=json'])).stdout,
+    ) as {
+      kind: string;
+      spec: Record<string, unknown> & { database: { metadata: { name: string } } };
+    }[];
+    assert.deepEqual(
+      dbServers.map((s) => [s.kind, s.spec.database.metadata.name]),
+      [
+        ['db_server', 'pg'],
+        ['db_server', 'orders-db'],
+      ],
+    );
+    assert.deepEqual(Object.keys(dbServers[0]?.spec ?? {}), [
+      'version',
+      'hostname',
+      'host_id',
+      'rotation',
+      'database',
+      'proxy_ids',
+    ]);
+    const one = await h.run('tctl', ['get', 'db_server/pg', '--format=text']);
+    assert.match(one.stdout, /^Host +Name +Protocol +URI +Labels +Version +\n/);
+    assert.match(one.stdout, /\nip-10-0-0-5 +pg +postgres +/);
+
+    const locks = JSON.parse((await h.run('tctl', ['get', 'locks', '--format=json'])).stdout) as {
+      kind: string;
+      version: string;
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    }[];
+    assert.equal(locks.length, 1);
+    assert.equal(locks[0]?.kind, 'lock');
+    assert.equal(locks[0]?.version, 'v2');
+    assert.deepEqual(Object.keys(locks[0]?.spec ?? {}), [
+      'target',
+      'message',
+      'created_at',
+      'created_by',
+    ]);
+    const text = await h.run('tctl', ['get', 'locks', '--format=text']);
+    assert.match(text.stdout, /^ID +Target +Message +Expires +\n/);
+    assert.match(
+      text.stdout,
+      / user:mallory +Repeated failed logins; locked pending review +never +\n$/,
+    );
+
+    // Locks can be created and removed; servers are the agents' heartbeats, not writable.
+    const file = join(h.dir, 'lock.yaml');
+    writeFileSync(
+      file,
+      'kind: lock\nversion: v2\nmetadata:\n  name: lock-bob\nspec:\n  target:\n    user: bob\n  message: off-boarding\n',
+    );
+    assert.equal(
+      (await h.run('tctl', ['create', file])).stdout,
+      'lock "lock-bob" has been created\n',
+    );
+    const created = JSON.parse(
+      (await h.run('tctl', ['get', 'lock/lock-bob', '--format=json'])).stdout,
+    ) as { spec: { created_by?: string } }[];
+    assert.equal(typeof created[0]?.spec.created_by, 'string');
+    assert.equal(
+      (await h.run('tctl', ['rm', 'lock/lock-bob'])).stdout,
+      'lock "lock-bob" has been deleted\n',
+    );
+    const rmServer = await h.run('tctl', ['rm', 'app_server/grafana']);
+    assert.equal(rmServer.code, 1);
+    assert.equal(
+      rmServer.stderr,
+      `${RED_ERROR}deleting resources of type "app_server" is not supported\n`,
+    );
+  });
+
   it('creates, refuses a duplicate without -f, overwrites with -f and removes', async () => {
     const file = join(h.dir, 'app.yaml');
     writeFileSync(

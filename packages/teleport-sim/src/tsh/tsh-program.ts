@@ -12,6 +12,7 @@ import {
   vnetCommand,
 } from '../proxy/proxy-commands.js';
 import { lsCommand, statusCommand, versionCommand } from './info-commands.js';
+import { appsLsCommand, dbLsCommand, kubeLsCommand } from './list-commands.js';
 import { mcpConfigCommand, mcpDbConfigCommand, mcpLsCommand } from './mcp-commands.js';
 import {
   requestCreateCommand,
@@ -41,6 +42,18 @@ const clientConfigFlags: FlagSpec[] = [
   }),
   str('format', { enum: ['claude', 'vscode', 'cursor'] }),
 ];
+
+/** `tsh apps|db|kube ls [<labels>]`. */
+const resourceLs = (name: string): CommandSpec => ({
+  name,
+  args: [{ name: 'labels' }],
+  flags: [
+    str('format', { short: 'f', enum: FORMATS }),
+    bool('verbose', { short: 'v' }),
+    str('search'),
+    str('query'),
+  ],
+});
 
 export const TSH_SPEC: CommandSpec = {
   name: 'tsh',
@@ -78,6 +91,9 @@ export const TSH_SPEC: CommandSpec = {
         str('query'),
       ],
     },
+    { name: 'apps', aliases: ['app'], commands: [resourceLs('ls')] },
+    { name: 'db', commands: [resourceLs('ls')] },
+    { name: 'kube', commands: [resourceLs('ls')] },
     {
       name: 'request',
       aliases: ['requests'],
@@ -227,6 +243,9 @@ export const TSH: ProgramDefinition = {
     version: versionCommand,
     status: statusCommand,
     ls: lsCommand,
+    'apps ls': appsLsCommand,
+    'db ls': dbLsCommand,
+    'kube ls': kubeLsCommand,
     'request ls': requestLsCommand,
     'request show': requestShowCommand,
     'request new': requestCreateCommand,
