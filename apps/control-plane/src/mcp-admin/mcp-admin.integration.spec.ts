@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '@tmcp/errors';
-import { parseApps, parseMcpServerListings } from '@tmcp/teleport';
+import { parseApps, parseMcpServerListings, validateResourceName } from '@tmcp/teleport';
 import { recordingContext, SimCluster } from '../security/sim-cluster.testing.js';
 import { McpAdminToolsProvider } from './mcp-admin-tools.provider.js';
 import { McpAdminService } from './mcp-admin.service.js';
@@ -81,6 +81,49 @@ describe('MCP access admin against the simulator', () => {
         e.code === 'bad_parameter' &&
         e.message.includes('run_as_host_user'),
     );
+  });
+
+  it('update_mcp_server keeps a secret in the args in Teleport and out of the response', async () => {
+    const secret = 'sk-live-4eC39HqLyjWDarjtT1zdp7dc';
+    await admin.register({
+      spec: {
+        name: 'billing',
+        command: 'billing-mcp',
+        args: [`API_TOKEN=${secret}`, '--api-key', secret],
+        runAsHostUser: 'mcp',
+      },
+    });
+    try {
+      const { ctx, commands } = recordingContext();
+      const tool = new McpAdminToolsProvider(admin)
+        .tools()
+        .find((t) => t.name === 'update_mcp_server');
+      assert.ok(tool);
+      const result = await tool.run(
+        tool.input.parse({ name: 'billing', description: 'Billing tools', reason: 'describe it' }),
+        ctx,
+      );
+      const response = JSON.stringify(result) + JSON.stringify(commands);
+      assert.doesNotMatch(response, new RegExp(secret));
+      assert.deepEqual((result.structured as { args: string[] }).args, [
+        'API_TOKEN=***',
+        '--api-key',
+        '***',
+      ]);
+      // The simulator's state still holds the real values, and the new description.
+      const r = sim.runner('admin');
+      const stored = JSON.parse(
+        (
+          await r.run('tctl', r.tctl.getOne('app', validateResourceName('billing', 'name')), {
+            rawStdout: true,
+          })
+        ).stdout,
+      ) as { metadata: { description?: string }; spec: { mcp?: { args?: string[] } } }[];
+      assert.equal(stored[0]?.metadata.description, 'Billing tools');
+      assert.deepEqual(stored[0]?.spec.mcp?.args, [`API_TOKEN=${secret}`, '--api-key', secret]);
+    } finally {
+      await admin.unregister({ name: 'billing' });
+    }
   });
 
   it('set_user_mcp_tools changes what tsh mcp ls shows to that user', async () => {

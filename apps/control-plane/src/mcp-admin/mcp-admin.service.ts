@@ -73,7 +73,10 @@ export class McpAdminService {
   async update(call: Call & { patch: McpServerPatch }): Promise<TeleportApp> {
     const name = validateResourceName(call.patch.name, 'name');
     const r = this.runner(call);
-    const out = await r.run('tctl', r.tctl.getOne('app', name), { read: true });
+    // Read-modify-write: the document is read raw so that the values written back are the real
+    // ones, not their redaction (args like API_TOKEN=… would become API_TOKEN=***). It is only
+    // parsed here; the response is read again (redacted) by getMcpApp.
+    const out = await r.run('tctl', r.tctl.getOne('app', name), { read: true, rawStdout: true });
     const raw = firstObject(out.stdout);
     const existing = specFromDocument(raw);
     if (parseApps([raw])[0]?.isMcp !== true) {
