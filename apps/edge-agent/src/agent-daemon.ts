@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createAgentServiceClient, type AgentServiceClientOptions } from '@tmcp/client';
 import type { AgentConfig } from '@tmcp/config';
-import { teleportClientEnvAllowList } from '@tmcp/teleport';
+import { TELEPORT_CLIENT_ENV } from '@tmcp/teleport';
 import { pino, type Logger } from 'pino';
 import { CertificateRenewer } from './certificate-renewer.js';
 import { systemClock, type Clock } from './clock.js';
@@ -116,7 +116,10 @@ export class AgentDaemon {
           tshPath: config.tshPath,
           teleportHomeRoot: config.teleportHomeRoot,
           inspector: procProcessInspector,
-          envAllowList: teleportClientEnvAllowList(env),
+          // The same minimal list the control plane gives its own tsh. The agent's TELEPORT_*
+          // (identity file, cluster, user, proxy…) must not change whom or where a lease runs
+          // as: the configuration decides that, through the argv and the per-lease home.
+          envAllowList: TELEPORT_CLIENT_ENV,
           baseEnv: env,
         }),
         store: new FileLeaseStateStore(config.dataDir),

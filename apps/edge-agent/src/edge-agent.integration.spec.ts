@@ -3,7 +3,7 @@
 // `tsh proxy db`, and an in-test control plane speaking the agent proto over gRPC with mTLS.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -96,6 +96,9 @@ describe(
     let env: NodeJS.ProcessEnv;
     let identity: string;
     let dataDir: string;
+    /** The simulator as tsh, through a script that records the environment tsh was given. */
+    let tshLauncher: string;
+    let envRecords: string;
     const agents: AgentProcess[] = [];
     const leasePids = new Set<number>();
     let agentId = '';
@@ -117,7 +120,7 @@ describe(
         [
           `server: { address: "${cp.address}" }`,
           `data_dir: ${dataDir}`,
-          `tsh_path: ${path.join(simBinDir(), 'tsh')}`,
+          `tsh_path: ${tshLauncher}`,
           `clusters: [{ name: main, proxy: "teleport.example.com:443", identity_file: ${identity} }]`,
           'labels: { site: lab }',
           'stop_grace_seconds: 1',
@@ -172,11 +175,37 @@ describe(
       identity = path.join(dir, 'alice.identity');
       const base = { ...process.env };
       delete base.TMCP_CONFIG;
-      env = { ...base, TELEPORT_SIM_STATE: path.join(dir, 'sim-state.json') };
+      const simState = path.join(dir, 'sim-state.json');
+      const simEnv = { ...base, TELEPORT_SIM_STATE: simState };
+      env = {
+        ...simEnv,
+        // Teleport client settings in the agent's environment that must not reach a lease.
+        TELEPORT_USER: 'mallory',
+        TELEPORT_CLUSTER: 'elsewhere',
+        TELEPORT_PROXY: 'teleport.elsewhere.example:443',
+        TELEPORT_IDENTITY_FILE: path.join(dir, 'mallory.identity'),
+        TZ: 'UTC',
+      };
+      envRecords = path.join(dir, 'tsh-env');
+      await mkdir(envRecords);
+      // Like the e2e launchers: the product passes a minimal environment, the script adds the
+      // simulator's state file. It first records what it got, per lease (TELEPORT_HOME's name).
+      tshLauncher = path.join(dir, 'tsh-launcher');
+      await writeFile(
+        tshLauncher,
+        [
+          '#!/bin/sh',
+          `env > "${envRecords}/$(basename "$TELEPORT_HOME")"`,
+          `export TELEPORT_SIM_STATE="${simState}"`,
+          `exec "${process.execPath}" "${path.join(simBinDir(), 'tsh')}" "$@"`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
       await execFileAsync(
         path.join(simBinDir(), 'tctl'),
         ['auth', 'sign', '--user', 'alice', '--format=file', `--out=${identity}`, '--ttl=1h'],
-        { env },
+        { env: simEnv },
       );
       cp = await FakeControlPlane.create();
       cp.heartbeatMs = 500;
@@ -355,6 +384,18 @@ describe(
         seqs.map((_, i) => i + 1),
       );
       assert.ok(batch.lines.some((l) => l.line.includes('Started authenticated tunnel')));
+
+      // tsh saw the minimal environment and its own TELEPORT_HOME, none of the agent's TELEPORT_*.
+      const tshEnv = new Map(
+        (await readFile(path.join(envRecords, 'lease-db-1'), 'utf8'))
+          .split('\n')
+          .filter((line) => line.includes('='))
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      assert.deepEqual([...tshEnv.keys()].filter((name) => name.startsWith('TELEPORT_')).sort(), [
+        'TELEPORT_HOME',
+      ]);
+      assert.equal(tshEnv.get('TZ'), 'UTC');
 
       // The same generation again is idempotent: acknowledged, LeaseStarted reported again.
       const again = startDb('lease-db-1', 60_000);

@@ -37,7 +37,7 @@ export interface TeleportLeaseLauncherOptions {
   tshPath: string;
   teleportHomeRoot: string;
   inspector: ProcessInspector;
-  /** Variables of the agent's environment passed to tsh (see teleportClientEnvAllowList). */
+  /** Variables of the agent's environment passed to tsh (TELEPORT_CLIENT_ENV). */
   envAllowList: readonly string[];
   baseEnv?: Readonly<Record<string, string | undefined>>;
   readyTimeoutMs?: number;
