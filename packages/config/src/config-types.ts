@@ -77,6 +77,8 @@ export interface ServerConfig {
     maxProxyTtlSeconds: number;
     maxConcurrentProxiesPerActor: number;
     commandTimeoutMs: number;
+    /** Cap on what is captured of each stream of a tsh/tctl command. */
+    maxCommandOutputBytes: number;
   };
   auth: {
     apiKeys: { enabled: boolean };

@@ -167,6 +167,8 @@ const policySection = z
     max_proxy_ttl_seconds: positiveInt.default(3600),
     max_concurrent_proxies_per_actor: positiveInt.default(10),
     command_timeout_ms: positiveInt.default(30_000),
+    /** Per stream of a tsh/tctl command; output beyond it is cut and refused by the parsers. */
+    max_command_output_bytes: positiveInt.default(4 * MiB),
   })
   .superRefine((policy, ctx) => {
     // Refinements also run after non-fatal issues: compare only two valid TTLs.
@@ -366,6 +368,7 @@ export function toServerConfig(file: ServerFileConfig): ServerConfig {
       maxProxyTtlSeconds: policy.max_proxy_ttl_seconds,
       maxConcurrentProxiesPerActor: policy.max_concurrent_proxies_per_actor,
       commandTimeoutMs: policy.command_timeout_ms,
+      maxCommandOutputBytes: policy.max_command_output_bytes,
     },
     auth: {
       apiKeys: { enabled: auth.api_keys.enabled },

@@ -50,6 +50,7 @@ describe('parseServerConfig', () => {
         maxProxyTtlSeconds: 3600,
         maxConcurrentProxiesPerActor: 10,
         commandTimeoutMs: 30_000,
+        maxCommandOutputBytes: 4 * 1024 * 1024,
       },
       auth: { apiKeys: { enabled: true } },
       audit: { retentionDays: 30 },
@@ -204,7 +205,7 @@ teleport:
       name: 'unknown key',
       raw: { policy: { allow_everything: true } },
       issue:
-        'policy.allow_everything: unknown key (expected one of: allow_tsh_passthrough, allow_tctl_passthrough, default_proxy_ttl_seconds, max_proxy_ttl_seconds, max_concurrent_proxies_per_actor, command_timeout_ms)',
+        'policy.allow_everything: unknown key (expected one of: allow_tsh_passthrough, allow_tctl_passthrough, default_proxy_ttl_seconds, max_proxy_ttl_seconds, max_concurrent_proxies_per_actor, command_timeout_ms, max_command_output_bytes)',
     },
     {
       name: 'camelCase key',

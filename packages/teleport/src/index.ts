@@ -3,6 +3,7 @@ export * from './classify-teleport-error.js';
 export * from './cluster-connection.js';
 export * from './concurrency-limiter.js';
 export * from './parsers/index.js';
+export * from './output-truncation.js';
 export * from './private-resource-file.js';
 export * from './readiness-detectors.js';
 export * from './redact.js';

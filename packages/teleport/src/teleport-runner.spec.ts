@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '@tmcp/errors';
+import { parseNodes } from './parsers/index.js';
 import { ReadinessDetectors } from './readiness-detectors.js';
 import { TeleportRunner, type OutputLine, type TeleportRunnerConfig } from './teleport-runner.js';
 
@@ -32,6 +33,12 @@ switch (mode) {
   }
   case 'big':
     process.stdout.write('x'.repeat(200000));
+    break;
+  case 'big-json':
+    process.stdout.write(JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ kind: 'node', metadata: { name: 'n' + i } }))));
+    break;
+  case 'big-pem':
+    process.stdout.write('-----BEGIN PRIVATE KEY-----\\n' + 'A'.repeat(200000));
     break;
   case 'secret':
     process.stdout.write('{"token": "5d5e2f0d3b1c6a7e8f9a0b1c2d3e4f50", "name": "n", "args": ["--api-key=sk-live-abc", "--password", "hunter3"]}');
@@ -198,6 +205,24 @@ describe('TeleportRunner.run', () => {
     assert.equal(res.truncated, true);
     assert.ok(res.stdout.startsWith('x'.repeat(1000)));
     assert.match(res.stdout, /\[output truncated at 1000 bytes\]$/);
+  });
+
+  it('output cut at the cap is refused by the parsers, naming the cap and the setting', async () => {
+    const res = await runner('big-json', { maxOutputBytes: 1000 }).run('tctl', ['get', 'nodes']);
+    assert.equal(res.truncated, true);
+    assert.throws(
+      () => parseNodes(res.stdout),
+      (err: unknown) =>
+        err instanceof AppError &&
+        err.code === 'limit_exceeded' &&
+        /more than 1000 bytes.*policy\.max_command_output_bytes/.test(err.message),
+    );
+  });
+
+  it('keeps the truncation notice when redaction removes a cut-off key', async () => {
+    const res = await runner('big-pem', { maxOutputBytes: 1000 }).run('tctl', ['auth', 'export']);
+    assert.doesNotMatch(res.stdout, /AAAA/);
+    assert.match(res.stdout, /\n\[output truncated at 1000 bytes\]$/);
   });
 
   it('redacts captured output unless the caller parses raw stdout', async () => {

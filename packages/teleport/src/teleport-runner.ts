@@ -12,6 +12,7 @@ import { classifyTeleportError } from './classify-teleport-error.js';
 import { validateClusterConnection, type ClusterConnection } from './cluster-connection.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LineSplitter } from './line-splitter.js';
+import { truncationNotice } from './output-truncation.js';
 import { withPrivateResourceFile } from './private-resource-file.js';
 import type { ReadinessDetector, ReadySignal } from './readiness-detectors.js';
 import { redact } from './redact.js';
@@ -28,7 +29,10 @@ export interface TeleportRunnerConfig {
   timeoutMs?: number;
   /** SIGTERM → this grace → SIGKILL, on the whole process group. */
   killGraceMs?: number;
-  /** Per stream; beyond it the capture is cut and marked. */
+  /**
+   * Per stream; beyond it the capture is cut and marked (parsers then refuse it with
+   * limit_exceeded, see output-truncation.ts).
+   */
   maxOutputBytes?: number;
   maxConcurrent?: number;
   /** Names of variables copied from `baseEnv` into the child environment. */
@@ -299,11 +303,10 @@ export class TeleportRunner {
           reject(classifyTeleportError({ tool, argv, exitCode: code, stderr: rawErr }));
           return;
         }
-        const out = stdout.text();
         resolve({
           exitCode,
-          stdout: options.rawStdout ? out : redact(out),
-          stderr: redact(rawErr),
+          stdout: options.rawStdout ? stdout.text() : stdout.text(redact),
+          stderr: stderr.text(redact),
           durationMs,
           truncated: stdout.truncated || stderr.truncated,
         });
@@ -492,9 +495,10 @@ class CappedCapture {
     this.size += part.length;
   }
 
-  text(): string {
-    const body = Buffer.concat(this.chunks).toString('utf8');
-    return this.truncated ? `${body}\n[output truncated at ${this.max} bytes]` : body;
+  /** The captured text through `transform` (redaction), then the notice if it was cut. */
+  text(transform: (body: string) => string = (body) => body): string {
+    const body = transform(Buffer.concat(this.chunks).toString('utf8'));
+    return this.truncated ? `${body}${truncationNotice(this.max)}` : body;
   }
 }
 

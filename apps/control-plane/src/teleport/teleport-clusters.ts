@@ -31,6 +31,7 @@ export class TeleportClusters {
   private readonly defaultName: string | undefined;
   private readonly runners = new Map<string, TeleportRunner>();
   private readonly timeoutMs: number;
+  private readonly maxOutputBytes: number;
   private readonly options: TeleportClustersOptions;
 
   constructor(
@@ -44,6 +45,7 @@ export class TeleportClusters {
         ? configuredDefault
         : config.teleport.clusters[0]?.name;
     this.timeoutMs = config.policy.commandTimeoutMs;
+    this.maxOutputBytes = config.policy.maxCommandOutputBytes;
     this.options = options ?? DEFAULT_TELEPORT_CLUSTERS_OPTIONS;
   }
 
@@ -104,6 +106,7 @@ export class TeleportClusters {
         ...(config.authServer === undefined ? {} : { authServer: config.authServer }),
       },
       timeoutMs: this.timeoutMs,
+      maxOutputBytes: this.maxOutputBytes,
       envAllowList: this.options.envAllowList,
       ...(this.options.baseEnv === undefined ? {} : { baseEnv: this.options.baseEnv }),
     });

@@ -2,6 +2,7 @@
 // `proposed_state` are enum numbers in the JSON, names in some other outputs; both are accepted.
 import { z } from 'zod';
 import { AppError } from '@tmcp/errors';
+import { assertCompleteOutput } from '../output-truncation.js';
 import {
   arrayOf,
   asJson,
@@ -161,6 +162,7 @@ export function parseAccessRequest(input: unknown): AccessRequest {
 
 /** The ID from the text `tsh request create` prints (`Request ID:     0192f6c0-…`). */
 export function parseCreatedRequestId(text: string): string {
+  assertCompleteOutput(text, 'tsh request create');
   const m = /^\s*Request ID:\s+([A-Za-z0-9-]+)\s*$/m.exec(text);
   if (!m?.[1]) {
     throw new AppError(

@@ -1,6 +1,7 @@
 // The text `tsh mcp config` / `tsh mcp db config` print without --client-config
 // (TELEPORT.md §1.3, §1.5): server names, the sample client JSON, and db resource URIs.
 import { AppError } from '@tmcp/errors';
+import { assertCompleteOutput } from '../output-truncation.js';
 
 export interface McpConfigSample {
   /** Names after `Found MCP servers:`. */
@@ -12,6 +13,7 @@ export interface McpConfigSample {
 }
 
 export function parseMcpConfigOutput(text: string): McpConfigSample {
+  assertCompleteOutput(text, 'tsh mcp config');
   const lines = text.replace(/\r/g, '').split('\n');
   const servers: string[] = [];
   const found = lines.findIndex((l) => l.trim() === 'Found MCP servers:');

@@ -1,6 +1,7 @@
 // `tctl status` (TELEPORT.md §2.9): text in every version (JSON only in the newest, also
 // accepted). Newer versions print `Cluster:`/`Version:`/`CA pins:` rows, v14 and older a headless
 // table with `Cluster`, `Version`, `<type> CA`, `CA pin` rows.
+import { assertCompleteOutput } from '../output-truncation.js';
 import { asJson } from './tolerant-schemas.js';
 
 export interface TctlStatus {
@@ -12,6 +13,7 @@ export interface TctlStatus {
 }
 
 export function parseTctlStatus(text: string): TctlStatus {
+  assertCompleteOutput(text, 'tctl status');
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) return fromJson(asJson(trimmed, 'tctl status'));
   const lines = text.split('\n').map((l) => l.replace(/\s+$/, ''));

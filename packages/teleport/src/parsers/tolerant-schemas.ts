@@ -4,6 +4,7 @@
 // a list of `k=v` or a `k=v,k2=v2` string; enums may be numbers or strings.
 import { AppError } from '@tmcp/errors';
 import { z } from 'zod';
+import { assertCompleteOutput } from '../output-truncation.js';
 
 /** Go's zero time.Time, printed for non-pointer timestamps that were never set. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -156,8 +157,12 @@ export const looseRecord = z
     v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {},
   );
 
-/** JSON text → value; not JSON → teleport_error naming the command. */
+/**
+ * JSON text → value; output cut at the runner's cap → limit_exceeded; not JSON → teleport_error
+ * naming the command.
+ */
 export function parseJsonText(text: string, command: string): unknown {
+  assertCompleteOutput(text, command);
   const trimmed = text.trim();
   if (trimmed.length === 0) return null;
   try {

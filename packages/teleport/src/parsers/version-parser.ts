@@ -2,6 +2,7 @@
 // (`Teleport v17.4.8 git:v17.4.8-0-g1a2b3c4 go1.23.8`).
 import { z } from 'zod';
 import { AppError } from '@tmcp/errors';
+import { assertCompleteOutput } from '../output-truncation.js';
 import { optionalString, parseOne } from './tolerant-schemas.js';
 
 export interface TeleportVersion {
@@ -25,6 +26,7 @@ const TEXT = /^Teleport v?(\S+)(?: git:(\S+))?(?: (go\S+))?/m;
 
 /** JSON (text or parsed) or the text form. */
 export function parseVersion(input: unknown): TeleportVersion {
+  if (typeof input === 'string') assertCompleteOutput(input, 'tsh version');
   if (typeof input === 'string' && !input.trim().startsWith('{')) {
     const m = TEXT.exec(input);
     if (!m?.[1])
