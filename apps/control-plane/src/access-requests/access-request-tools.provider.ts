@@ -202,7 +202,11 @@ export class AccessRequestToolsProvider implements McpToolProvider {
         description:
           "Drops an access request from the gateway identity's active requests (tsh request drop <id>).",
         input: z.object({ ...clusterArgument, id: requestId, ...reasonArguments }),
-        output: z.object({ id: z.string(), dropped: z.boolean() }),
+        output: z.object({
+          id: z.string(),
+          dropped: z.boolean(),
+          activeRequests: z.array(z.string()),
+        }),
         annotations: {
           readOnlyHint: false,
           destructiveHint: true,
@@ -215,9 +219,15 @@ export class AccessRequestToolsProvider implements McpToolProvider {
             id: input.id,
             observe: (c) => ctx.recordCommand(c),
           });
+          const remaining =
+            o.activeRequests.length === 0
+              ? 'no requests remain active'
+              : `still active: ${o.activeRequests.join(', ')}`;
           return {
-            text: `Dropped access request ${o.id}.`,
-            structured: { id: o.id, dropped: true },
+            text: o.dropped
+              ? `Dropped access request ${o.id} from the identity's active requests; ${remaining}.`
+              : `Access request ${o.id} was not among the identity's active requests; nothing changed (${remaining}).`,
+            structured: o,
           };
         },
       }),

@@ -6,6 +6,7 @@ import {
   parseAccessRequest,
   parseAccessRequests,
   parseCreatedRequestId,
+  parseTshStatus,
   validateAccessRequestId,
   validateReason,
   validateRequestResourceId,
@@ -41,6 +42,26 @@ export interface ReviewOutcome {
   state: AccessRequestState;
   /** False when tsh said "ineffectual review" (the request was already resolved otherwise). */
   effective: boolean;
+}
+
+export interface DropOutcome {
+  id: string;
+  /** False when the identity's certificate did not carry the request: nothing changed. */
+  dropped: boolean;
+  /** The requests still active after the drop, as tsh printed them. */
+  activeRequests: string[];
+}
+
+/**
+ * The active requests in the status block `tsh request drop` prints after re-issuing the
+ * certificates: its `Active requests:    a, b` line (TELEPORT.md §2.12), absent when none.
+ */
+export function activeRequestsAfterDrop(stdout: string): string[] {
+  const line = /^\s*Active requests:[ \t]*(.*)$/m.exec(stdout)?.[1] ?? '';
+  return line
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 @Injectable()
@@ -115,12 +136,23 @@ export class AccessRequestsService {
     };
   }
 
-  /** Drops the request from the identity's active requests (`tsh request drop <id>`). */
-  async drop(call: Call & { id: string }): Promise<{ id: string; output: string }> {
+  /**
+   * Drops the request from the identity's active requests (`tsh request drop <id>`). tsh
+   * accepts an ID its certificate does not carry and changes nothing, so whether anything was
+   * dropped comes from the active requests before (`tsh status`) and those tsh prints after.
+   */
+  async drop(call: Call & { id: string }): Promise<DropOutcome> {
     const id = validateAccessRequestId(call.id, 'id');
     const r = this.runner(call);
+    const before = parseTshStatus((await r.run('tsh', r.tsh.status(), { read: true })).stdout)
+      .active?.activeRequests;
     const out = await r.run('tsh', r.tsh.requestDrop([id]));
-    return { id, output: out.stdout };
+    const activeRequests = activeRequestsAfterDrop(out.stdout);
+    return {
+      id,
+      dropped: (before ?? []).includes(id) && !activeRequests.includes(id),
+      activeRequests,
+    };
   }
 
   private runner(call: Call): ObservedRunner {

@@ -12,6 +12,8 @@ export interface IdentityClaims {
   cluster: string;
   /** Milliseconds since the epoch. */
   notAfter: number;
+  /** Access requests whose roles the certificate carries (`tsh login --request-id`, drop). */
+  activeRequests?: string[];
 }
 
 const MARKER = 'teleport-sim-identity:';
@@ -19,6 +21,7 @@ const claimsSchema = z.object({
   user: z.string().min(1),
   cluster: z.string(),
   notAfter: z.number(),
+  activeRequests: z.array(z.string()).optional(),
 });
 
 function pemBlock(label: string, body: Buffer): string {
@@ -80,7 +83,10 @@ export function readIdentityFile(path: string): IdentityClaims {
     const start = at + MARKER.length;
     const end = body.indexOf('}', start);
     const parsed = claimsSchema.safeParse(safeJson(body.slice(start, end + 1)));
-    if (parsed.success) return parsed.data;
+    if (parsed.success) {
+      const { activeRequests, ...claims } = parsed.data;
+      return activeRequests?.length ? { ...claims, activeRequests } : claims;
+    }
   }
   throw TeleportError.badParameter(
     `failed to parse identity file ${path}: no TLS certificate found`,

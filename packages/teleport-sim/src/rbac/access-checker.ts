@@ -115,15 +115,22 @@ export class AccessChecker {
     return new AccessChecker(`${hostId}.${clusterName}`, ['Admin'], {}, [], true);
   }
 
-  /** The checker of a local user; throws Teleport's error when the user no longer exists. */
+  /**
+   * The checker of a local user, with the roles of the access requests its certificate
+   * carries; throws Teleport's error when the user no longer exists.
+   */
   static forUser(
     username: string,
     users: readonly Resource[],
     roles: readonly Resource[],
+    requestedRoles: readonly string[] = [],
   ): AccessChecker {
     const user = users.find((u) => u.metadata.name === username);
     if (!user) throw TeleportError.accessDenied(`user "${username}" is not found`);
-    const roleNames = (user.spec.roles as string[] | undefined) ?? [];
+    const roleNames = unique([
+      ...((user.spec.roles as string[] | undefined) ?? []),
+      ...requestedRoles,
+    ]);
     const traits = (user.spec.traits as Traits | undefined) ?? {};
     const found = roleNames
       .map((name) => roles.find((r) => r.metadata.name === name))

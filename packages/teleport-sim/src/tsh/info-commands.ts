@@ -57,6 +57,9 @@ function profile(session: TshSession): Record<string, unknown> {
   return {
     profile_url: `https://${session.proxy}`,
     username: session.claims.user,
+    ...(session.claims.activeRequests?.length
+      ? { active_requests: session.claims.activeRequests }
+      : {}),
     cluster: session.state.cluster.name,
     ...(roles.length ? { roles } : {}),
     ...(Object.keys(traits).length ? { traits } : {}),
@@ -88,6 +91,9 @@ export function statusCommand(cmd: ParsedCommand, ctx: SimContext): void {
   ctx.out(
     line('Profile URL:', `https://${session.proxy}`, true) +
       line('Logged in as:', session.claims.user) +
+      (session.claims.activeRequests?.length
+        ? line('Active requests:', session.claims.activeRequests.join(', '))
+        : '') +
       line('Cluster:', session.state.cluster.name) +
       line('Roles:', session.checker.roleNames.join(', ')) +
       line('Logins:', session.checker.logins().join(', ')) +

@@ -18,7 +18,7 @@ import {
 } from '../requests/access-requests.js';
 import type { Resource } from '../state/sim-state.js';
 import { statusCommand } from './info-commands.js';
-import { tshSession } from './tsh-session.js';
+import { reissueWithRequests, tshSession } from './tsh-session.js';
 
 const LOGIN_HINT =
   "hint: use 'tsh login --request-id=<request-id>' to login with an approved request\n";
@@ -200,6 +200,9 @@ export async function requestCreateCommand(
     const current = findRequest(ctx.read(), id);
     if (current.spec.state === APPROVED) {
       ctx.err('\nApproval received, getting updated certificates...\n\n');
+      const current = tshSession(cmd, ctx);
+      const active = current.claims.activeRequests ?? [];
+      reissueWithRequests(cmd, ctx, current, [...active.filter((a) => a !== id), id]);
       return statusCommand(cmd, ctx);
     }
     if (current.spec.state === DENIED) {
@@ -236,10 +239,19 @@ export function requestReviewCommand(cmd: ParsedCommand, ctx: SimContext): void 
   }
 }
 
+/**
+ * `onRequestDrop`: the banner, then certificates re-issued without the dropped requests (`*`,
+ * the default, drops them all), then the status. IDs the certificate does not carry are
+ * dropped silently, as the auth server ignores them.
+ */
 export function requestDropCommand(cmd: ParsedCommand, ctx: SimContext): void {
-  tshSession(cmd, ctx);
-  const ids = cmd.args('request-id');
-  if (ids.length === 0 || ids.includes('*')) ctx.out('Dropping all active access requests...\n\n');
+  const session = tshSession(cmd, ctx);
+  const given = cmd.args('request-id');
+  const ids = given.length === 0 ? ['*'] : given;
+  if (ids.length === 1 && ids[0] === '*') ctx.out('Dropping all active access requests...\n\n');
   else ctx.out(`Dropping access request(s): ${ids.join(', ')}...\n\n`);
+  const active = session.claims.activeRequests ?? [];
+  const kept = ids.includes('*') ? [] : active.filter((a) => !ids.includes(a));
+  reissueWithRequests(cmd, ctx, session, kept);
   statusCommand(cmd, ctx);
 }

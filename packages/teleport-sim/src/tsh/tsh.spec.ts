@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { exitOf, RED_ERROR, SimHarness, waitForOutput } from '../testing/sim-harness.js';
+import { collect, exitOf, RED_ERROR, SimHarness, waitForOutput } from '../testing/sim-harness.js';
 
 describe('tsh', () => {
   let h: SimHarness;
@@ -140,6 +140,74 @@ describe('tsh', () => {
     const request = JSON.parse(shown.stdout) as { spec: { state: number; reviews: unknown[] } };
     assert.equal(request.spec.state, 2);
     assert.equal(request.spec.reviews.length, 1);
+  });
+
+  it('an approved request joins the certificate; drop takes it out again (§2.10)', async () => {
+    const identity = h.identity('alice', 7200); // one file, re-issued in place by tsh
+    const asAlice = ['-i', identity, '--proxy', 'teleport.example.com:443'];
+    const status = async (): Promise<{ active_requests?: string[]; roles: string[] }> => {
+      const r = await h.run('tsh', [...asAlice, 'status', '--format=json']);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { active: { active_requests?: string[]; roles: string[] } })
+        .active;
+    };
+    const approvedWhileWaiting = async (reason: string): Promise<string> => {
+      const child = h.spawn('tsh', [
+        ...asAlice,
+        'request',
+        'new',
+        '--roles=db-admin',
+        `--reason=${reason}`,
+      ]);
+      child.stdin.end();
+      const done = collect(child);
+      const shown = await waitForOutput(child, /Waiting for request approval/);
+      const id = /Request ID: +(\S+)/.exec(shown)?.[1] ?? '';
+      await h.run('tsh', [...h.tshAs('bob'), 'request', 'review', id, '--approve']);
+      const r = await done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '\nApproval received, getting updated certificates...\n\n');
+      assert.match(r.stdout, new RegExp(`\\n  Active requests: +[^\\n]*${id}\\n`));
+      return id;
+    };
+    assert.equal((await status()).active_requests, undefined);
+    const first = await approvedWhileWaiting('INC-8');
+    const second = await approvedWhileWaiting('INC-9');
+    const both = await status();
+    assert.deepEqual(both.active_requests, [first, second]);
+    assert.ok(both.roles.includes('db-admin'));
+
+    // An ID the certificate does not carry is ignored, as the auth server does.
+    const unknown = '00000000-0000-0000-0000-000000000000';
+    const noop = await h.run('tsh', [...asAlice, 'request', 'drop', unknown]);
+    assert.equal(noop.code, 0, noop.stderr);
+    assert.ok(
+      noop.stdout.startsWith(`Dropping access request(s): ${unknown}...\n\n> Profile URL:`),
+    );
+    assert.deepEqual((await status()).active_requests, [first, second]);
+
+    const one = await h.run('tsh', [...asAlice, 'request', 'drop', first]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.ok(one.stdout.startsWith(`Dropping access request(s): ${first}...\n\n> Profile URL:`));
+    assert.match(one.stdout, new RegExp(`\\n  Active requests: +${second}\\n  Cluster: `));
+    assert.deepEqual((await status()).active_requests, [second]);
+
+    const all = await h.run('tsh', [...asAlice, 'request', 'drop']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok(all.stdout.startsWith('Dropping all active access requests...\n\n> Profile URL:'));
+    assert.doesNotMatch(all.stdout, /Active requests:/);
+    const after = await status();
+    assert.equal(after.active_requests, undefined);
+    assert.ok(!after.roles.includes('db-admin'), 'the requested role left with the request');
+
+    // Every re-issue is audited with the requests the new certificate carries.
+    const { events } = JSON.parse(readFileSync(h.statePath, 'utf8')) as {
+      events: { event: string; identity?: { user: string; active_requests?: string[] } }[];
+    };
+    const issued = events
+      .filter((e) => e.event === 'cert.create' && e.identity?.user === 'alice')
+      .map((e) => e.identity?.active_requests ?? []);
+    assert.deepEqual(issued, [[first], [first, second], [first, second], [second], []]);
   });
 
   it('proxies Postgres through tsh proxy db --tunnel and exits 0 on SIGTERM', async () => {
