@@ -31,6 +31,22 @@ function value<C extends NonNullable<Body['case']>>(m: ReceivedMessage, kind: C)
   return m.message.body.value as Case<C>;
 }
 
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Polls `test` until it holds (the agent removes the home right after reporting the exit). */
+async function waitFor(test: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > until) assert.fail('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -130,6 +146,11 @@ describe(
         ].join('\n'),
       );
       return file;
+    }
+
+    /** Where the agent keeps a lease's TELEPORT_HOME (teleport_home_root defaults to data_dir). */
+    function leaseHome(leaseId: string): string {
+      return path.join(dataDir, 'teleport', 'main', leaseId);
     }
 
     function startAgent(config: string): AgentProcess {
@@ -552,12 +573,15 @@ describe(
           l.msg.startsWith('re-adopted a lease') &&
           l.lease_id === 'lease-leftover',
       );
+      assert.equal(await exists(leaseHome('lease-leftover')), true);
       const exited = value(
         await cp.waitFor(is('leaseExited', 'lease-leftover'), since),
         'leaseExited',
       );
       assert.equal(exited.reason, LeaseExitReason.EXPIRED);
       assert.equal(pidAlive(s.pid), false);
+      // Its TELEPORT_HOME outlived the restart; it goes once the re-adopted lease has ended.
+      await waitFor(async () => !(await exists(leaseHome('lease-leftover'))));
     });
 
     it('with leftover_policy kill-all, kills leftovers after a SIGKILL and reports them as reaped', async () => {
@@ -566,6 +590,7 @@ describe(
       const s = await started('lease-reap', since);
       agent.child.kill('SIGKILL');
       await agent.exited;
+      assert.equal(await exists(leaseHome('lease-reap')), true);
       since = cp.mark;
       agent = startAgent(await writeConfig('agent-kill-all.yaml', 'leftover_policy: kill-all'));
       const hello = value(await cp.waitFor(is('hello'), since), 'hello');
@@ -574,6 +599,7 @@ describe(
       assert.equal(reaped?.reason, ReapReason.NOT_ADOPTABLE);
       assert.equal(reaped.pid, s.pid);
       assert.equal(pidAlive(s.pid), false);
+      assert.equal(await exists(leaseHome('lease-reap')), false, 'the TELEPORT_HOME is removed');
     });
 
     it('on SIGTERM stops every lease, reports AGENT_SHUTDOWN, saves an empty state and exits 0', async () => {

@@ -1,5 +1,6 @@
 // Starts a lease's tsh process with @tmcp/teleport: one TeleportRunner per lease so each gets its
-// own TELEPORT_HOME (<teleport_home_root>/<cluster>/<lease_id>, removed when the process ends),
+// own TELEPORT_HOME (<teleport_home_root>/<cluster>/<lease_id>, removed when the process ends, or
+// by release() for a leftover from before a restart),
 // spawned in its own process group, readiness from its banner. The interface lets the supervisor
 // be tested without processes.
 import { mkdir, rm } from 'node:fs/promises';
@@ -10,8 +11,9 @@ import {
   type OutputLine,
   type ProcessExit,
   type ReadySignal,
+  validateClusterName,
 } from '@tmcp/teleport';
-import { leaseInvocation, type ParsedLease } from './lease-command.js';
+import { leaseInvocation, validateLeaseId, type ParsedLease } from './lease-command.js';
 import type { ProcessInspector } from './process-inspector.js';
 
 export interface LeaseProcess {
@@ -31,6 +33,11 @@ export interface LeaseProcess {
 export interface LeaseProcessLauncher {
   /** Spawns the lease's process; rejects with a classified AppError when it cannot start. */
   launch(lease: ParsedLease, onLine: (line: OutputLine) => void): Promise<LeaseProcess>;
+  /**
+   * Removes what a launch left on disk (the lease's TELEPORT_HOME) once a process this agent
+   * did not spawn in this life — a leftover from before a restart — is gone.
+   */
+  release(lease: { leaseId: string; cluster: string }): Promise<void>;
 }
 
 export interface TeleportLeaseLauncherOptions {
@@ -47,7 +54,7 @@ export class TeleportLeaseLauncher implements LeaseProcessLauncher {
   constructor(private readonly options: TeleportLeaseLauncherOptions) {}
 
   async launch(lease: ParsedLease, onLine: (line: OutputLine) => void): Promise<LeaseProcess> {
-    const home = path.join(this.options.teleportHomeRoot, lease.cluster.name, lease.leaseId);
+    const home = this.homeOf(lease.cluster.name, lease.leaseId);
     await mkdir(home, { recursive: true, mode: 0o700 });
     const runner = new TeleportRunner({
       binaries: { tsh: this.options.tshPath },
@@ -90,5 +97,21 @@ export class TeleportLeaseLauncher implements LeaseProcessLauncher {
       stdout: running.stdout,
       stop: (graceMs) => running.stop(graceMs),
     };
+  }
+
+  async release(lease: { leaseId: string; cluster: string }): Promise<void> {
+    // The names come from the state file: validated again, so no path can leave the root.
+    await rm(
+      this.homeOf(validateClusterName(lease.cluster, 'cluster'), validateLeaseId(lease.leaseId)),
+      {
+        recursive: true,
+        force: true,
+      },
+    );
+  }
+
+  /** <teleport_home_root>/<cluster>/<lease_id>, as launch creates it. */
+  private homeOf(cluster: string, leaseId: string): string {
+    return path.join(this.options.teleportHomeRoot, cluster, leaseId);
   }
 }

@@ -59,9 +59,13 @@ class FakeProcess implements LeaseProcess {
   }
 }
 
-function setup() {
+/** Process groups of leftovers from before a restart: pgid → alive (start time always "1"). */
+type Groups = Map<number, boolean>;
+
+function setup(leftovers: PersistedLease[] = [], groups: Groups = new Map()) {
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
   const processes: FakeProcess[] = [];
+  const released: string[] = [];
   const reports: LeaseReport[] = [];
   const saved: PersistedLease[][] = [];
   const launcher: LeaseProcessLauncher = {
@@ -70,6 +74,7 @@ function setup() {
       processes.push(p);
       return Promise.resolve(p);
     },
+    release: ({ leaseId }) => (released.push(leaseId), Promise.resolve()),
   };
   const sut = new LeaseSupervisor(
     {
@@ -82,14 +87,18 @@ function setup() {
       clock,
       launcher,
       store: {
-        load: () => Promise.resolve([]),
+        load: () => Promise.resolve(leftovers),
         save: (l) => (saved.push([...l]), Promise.resolve()),
       },
       inspector: {
         canVerify: true,
-        startTime: () => undefined,
-        groupAlive: () => false,
-        signalGroup: () => false,
+        startTime: (pid) => (groups.get(pid) === true ? '1' : undefined),
+        groupAlive: (pgid) => groups.get(pgid) === true,
+        signalGroup: (pgid) => {
+          if (groups.get(pgid) !== true) return false;
+          groups.set(pgid, false);
+          return true;
+        },
       },
       logs: new LeaseLogBatcher({ maxBytes: 1024, bufferLines: 10 }),
       reports: { report: (r) => reports.push(r), mcpOutput: () => undefined },
@@ -108,7 +117,7 @@ function setup() {
     const r = reports.find((x) => x.case === 'leaseExited' && x.value.leaseId === leaseId);
     return r?.case === 'leaseExited' ? r.value.reason : undefined;
   };
-  return { clock, processes, reports, saved, sut, spec, exitReason };
+  return { clock, processes, reports, saved, released, sut, spec, exitReason };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -179,6 +188,44 @@ describe('LeaseSupervisor', () => {
     await clock.advance(60_000);
     await settle();
     assert.equal(exitReason('l1'), LeaseExitReason.DISCONNECT_GRACE);
+  });
+
+  it('removes the TELEPORT_HOME of leftovers once their process is gone, not before', async () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const leftover = (leaseId: string, pid: number, deadline: number, startTime?: string) => ({
+      lease_id: leaseId,
+      generation: 1,
+      pid,
+      pgid: pid,
+      ...(startTime === undefined ? {} : { start_time: startTime }),
+      deadline: new Date(deadline).toISOString(),
+      listen_addr: '127.0.0.1:5000',
+      kind: 'proxy_db',
+      cluster: 'main',
+    });
+    const groups: Groups = new Map([
+      [501, true],
+      [502, false],
+      [503, true],
+      [504, true],
+    ]);
+    const { clock, released, sut, exitReason } = setup(
+      [
+        leftover('killed', 501, now - 1_000, '1'), // deadline passed while down: killed
+        leftover('gone', 502, now + 60_000, '1'), // exited while down
+        leftover('unverified', 503, now + 60_000), // cannot be verified: left alone
+        leftover('adopted', 504, now + 10_000, '1'), // re-adopted until its deadline
+      ],
+      groups,
+    );
+    await sut.recoverLeftovers();
+    assert.deepEqual(released.sort(), ['gone', 'killed']);
+    sut.connectionUp();
+    await clock.advance(10_000);
+    await settle();
+    assert.equal(exitReason('adopted'), LeaseExitReason.EXPIRED);
+    assert.equal(groups.get(504), false);
+    assert.deepEqual(released.sort(), ['adopted', 'gone', 'killed']);
   });
 
   it('shuts down every lease with AGENT_SHUTDOWN and refuses new ones', async () => {

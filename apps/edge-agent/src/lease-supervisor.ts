@@ -332,6 +332,7 @@ export class LeaseSupervisor {
             return;
           case 'kill':
             await this.killLeftover(entry.pgid);
+            await this.releaseLeftover(entry.lease_id, entry.cluster);
             this.deps.logger.info(
               { ...log, reason: decision.reason },
               `killed a leftover lease process: ${decision.message}`,
@@ -348,6 +349,10 @@ export class LeaseSupervisor {
             });
             return;
           case 'forget':
+            // A process that could not be verified may still run and use its home: keep it.
+            if (decision.reason === 'process_gone') {
+              await this.releaseLeftover(entry.lease_id, entry.cluster);
+            }
             this.deps.logger.info(
               { ...log, reason: decision.reason },
               `dropped a leftover lease record: ${decision.message}`,
@@ -478,6 +483,8 @@ export class LeaseSupervisor {
 
   private exited(entry: SupervisedLease, exit: ProcessExit): void {
     this.forget(entry);
+    // A child's launcher removes its home on exit; a re-adopted leftover's is removed here.
+    if (entry.adopted) void this.releaseLeftover(entry.leaseId, entry.cluster);
     const log = {
       lease_id: entry.leaseId,
       generation: entry.generation,
@@ -607,6 +614,18 @@ export class LeaseSupervisor {
       // Neither: the spawn is in flight; launched() carries the stop out.
     }
     await lease.gone;
+  }
+
+  /** Removes the TELEPORT_HOME of a leftover whose process is gone; never throws. */
+  private async releaseLeftover(leaseId: string, cluster: string): Promise<void> {
+    try {
+      await this.deps.launcher.release({ leaseId, cluster });
+    } catch (err) {
+      this.deps.logger.warn(
+        { lease_id: leaseId, cluster, err },
+        'could not remove the TELEPORT_HOME of a leftover lease',
+      );
+    }
   }
 
   /** Kills a process group that is not our child: SIGTERM, wait, SIGKILL after the grace. */
