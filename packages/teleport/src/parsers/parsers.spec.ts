@@ -594,6 +594,57 @@ describe('version and status (§2.11, §2.12, §2.9)', () => {
   });
 });
 
+describe('version and status output that is not what Teleport prints', () => {
+  // [label, parse, a fragment of the message]
+  const BAD: [string, () => unknown, RegExp][] = [
+    [
+      'tsh version: broken JSON',
+      () => parseVersion('{"version": "17.'),
+      /tsh version printed output that is not JSON/,
+    ],
+    [
+      'tsh version: JSON without a version',
+      () => parseVersion('{"gitref": "x"}'),
+      /unexpected version/,
+    ],
+    [
+      'tsh version: no version line',
+      () => parseVersion('hello\n'),
+      /tsh version printed no "Teleport v…" line/,
+    ],
+    [
+      'tctl status: garbage',
+      () => parseTctlStatus('garbage'),
+      /tctl status printed no cluster name and no version/,
+    ],
+    [
+      'tctl status: no version row',
+      () => parseTctlStatus('Cluster:  a.example.com\n'),
+      /printed no version;/,
+    ],
+    [
+      'tctl status: broken JSON',
+      () => parseTctlStatus('{"cluster": '),
+      /tctl status printed output that is not JSON/,
+    ],
+    [
+      'tctl status: JSON without the cluster',
+      () => parseTctlStatus('{"authorities": []}'),
+      /printed no cluster name/,
+    ],
+  ];
+  for (const [label, parse, message] of BAD) {
+    it(label, () => {
+      assert.throws(parse, (err: unknown) => {
+        assert.ok(err instanceof AppError, String(err));
+        assert.equal(err.code, 'teleport_error');
+        assert.match(err.message, message);
+        return true;
+      });
+    });
+  }
+});
+
 describe('tsh mcp config output (§1.3)', () => {
   it('reads the server names and the sample JSON', () => {
     const out = parseMcpConfigOutput(F.MCP_CONFIG_PRINT);

@@ -1,6 +1,7 @@
 // `tctl status` (TELEPORT.md §2.9): text in every version (JSON only in the newest, also
 // accepted). Newer versions print `Cluster:`/`Version:`/`CA pins:` rows, v14 and older a headless
 // table with `Cluster`, `Version`, `<type> CA`, `CA pin` rows.
+import { AppError } from '@tmcp/errors';
 import { assertCompleteOutput } from '../output-truncation.js';
 import { asJson } from './tolerant-schemas.js';
 
@@ -15,7 +16,27 @@ export interface TctlStatus {
 export function parseTctlStatus(text: string): TctlStatus {
   assertCompleteOutput(text, 'tctl status');
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) return fromJson(asJson(trimmed, 'tctl status'));
+  return complete(
+    trimmed.startsWith('{') ? fromJson(asJson(trimmed, 'tctl status')) : fromText(text),
+  );
+}
+
+/** Every form names the cluster and its version; output without them is not `tctl status`. */
+function complete(status: TctlStatus): TctlStatus {
+  const missing = [
+    ...(status.cluster === '' ? ['cluster name'] : []),
+    ...(status.version === '' ? ['version'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new AppError(
+      'teleport_error',
+      `tctl status printed no ${missing.join(' and no ')}; check that the Teleport version is supported`,
+    );
+  }
+  return status;
+}
+
+function fromText(text: string): TctlStatus {
   const lines = text.split('\n').map((l) => l.replace(/\s+$/, ''));
   const status: TctlStatus = { cluster: '', version: '', caPins: [], authorities: [] };
   let inPins = false;

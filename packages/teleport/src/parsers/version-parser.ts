@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '@tmcp/errors';
 import { assertCompleteOutput } from '../output-truncation.js';
-import { optionalString, parseOne } from './tolerant-schemas.js';
+import { optionalString, parseJsonText, parseOne } from './tolerant-schemas.js';
 
 export interface TeleportVersion {
   /** Without the leading `v`: `17.4.8`. */
@@ -30,7 +30,10 @@ export function parseVersion(input: unknown): TeleportVersion {
   if (typeof input === 'string' && !input.trim().startsWith('{')) {
     const m = TEXT.exec(input);
     if (!m?.[1])
-      throw new AppError('teleport_error', 'could not read the Teleport version from the output');
+      throw new AppError(
+        'teleport_error',
+        'tsh version printed no "Teleport v…" line; check that the Teleport version is supported',
+      );
     const proxyVersion = /^Proxy version:\s*(\S+)/m.exec(input)?.[1];
     const proxyAddr = /^Proxy:\s*(\S+)/m.exec(input)?.[1];
     return {
@@ -41,7 +44,7 @@ export function parseVersion(input: unknown): TeleportVersion {
       ...(proxyAddr === undefined ? {} : { proxyPublicAddress: proxyAddr }),
     };
   }
-  const json: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  const json: unknown = typeof input === 'string' ? parseJsonText(input, 'tsh version') : input;
   const v = parseOne(json, versionSchema, 'version');
   return {
     version: v.version.replace(/^v/, ''),
