@@ -135,10 +135,16 @@ export class LeaseService {
     options.onProgress?.(
       `lease ${lease.leaseId} created; waiting for agent ${agent.name} to start it`,
     );
+    // One progress notification per status the wait sees (pending → starting → active/failed).
+    let reported = lease.status;
     const settled = await this.events.waitFor(
       lease.leaseId,
       async () => {
         const current = await this.leases.get(lease.leaseId);
+        if (current !== undefined && current.status !== reported) {
+          reported = current.status;
+          options.onProgress?.(progressMessage(current, agent.name));
+        }
         return current !== undefined &&
           current.status !== 'pending' &&
           current.status !== 'starting'
@@ -300,6 +306,24 @@ export class LeaseService {
         'lease dispatch deferred to the reaper (Redis unavailable)',
       );
     }
+  }
+}
+
+/** What start_proxy's caller is told when the lease it waits for reaches `lease.status`. */
+export function progressMessage(lease: LeaseRecord, agentName: string): string {
+  switch (lease.status) {
+    case 'pending':
+      return `lease ${lease.leaseId} is waiting for agent ${agentName}`;
+    case 'starting':
+      return `agent ${agentName} is starting lease ${lease.leaseId}`;
+    case 'active':
+      return `lease ${lease.leaseId} is active on ${lease.listenAddr ?? 'its listen address'}`;
+    case 'failed':
+      return `lease ${lease.leaseId} failed: ${lease.error ?? 'see get_proxy_status'}`;
+    case 'stopping':
+    case 'stopped':
+    case 'expired':
+      return `lease ${lease.leaseId} is ${lease.status}`;
   }
 }
 

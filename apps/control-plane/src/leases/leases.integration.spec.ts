@@ -15,7 +15,7 @@ import { splitAtDrops } from './lease-log-drops.js';
 import { LOST_LEASE_MESSAGE } from './lease-reconciler.js';
 import { LEASE_LOG_RETENTION_LINES } from './lease-report.service.js';
 import { startLeaseHarness, type LeaseHarness } from './lease-test-harness.testing.js';
-import type { LeaseCaller } from './lease.service.js';
+import type { LeaseCaller, StartLeaseOptions } from './lease.service.js';
 
 const any: LeaseCaller = { actor: 'admin', leaseScope: 'any' };
 
@@ -35,14 +35,21 @@ describe('leases end to end through a fake agent', () => {
     await h.close();
   });
 
-  const start = (actor: string, extra: Record<string, unknown> = {}) =>
-    h.leases.start({
-      actor,
-      kind: 'proxy_db',
-      target: { db: 'pg-main', db_user: 'alice', db_name: 'app' },
-      reason: 'test',
-      ...extra,
-    });
+  const start = (
+    actor: string,
+    extra: Record<string, unknown> = {},
+    options: StartLeaseOptions = {},
+  ) =>
+    h.leases.start(
+      {
+        actor,
+        kind: 'proxy_db',
+        target: { db: 'pg-main', db_user: 'alice', db_name: 'app' },
+        reason: 'test',
+        ...extra,
+      },
+      options,
+    );
 
   it('start → active with the agent-reported pid and address; stop → stopped', async () => {
     const lease = await start('alice', { agentId: agent.agentId, ttlSeconds: 600 });
@@ -78,6 +85,36 @@ describe('leases end to end through a fake agent', () => {
       BigInt(Math.floor(seen.getTime() / 1000)),
     );
     await h.leases.stop(any, lease.leaseId);
+  });
+
+  it('start_proxy reports progress as the lease goes pending → starting → active', async () => {
+    const slow = await h.connectAgent({ autoStart: false });
+    const messages: string[] = [];
+    const starting = start(
+      'mona',
+      { agentId: slow.agentId },
+      { onProgress: (m) => messages.push(m) },
+    );
+    const command = await slow.next((m) => m.body.case === 'startLease');
+    const spec = command.body.case === 'startLease' ? command.body.value.spec : undefined;
+    assert.ok(spec !== undefined);
+    await waitUntil(() => Promise.resolve(messages.length === 2));
+    assert.match(messages[0] ?? '', /created; waiting for agent/);
+    assert.match(messages[1] ?? '', /is starting lease/);
+    await slow.send({
+      case: 'leaseStarted',
+      value: {
+        leaseId: spec.leaseId,
+        generation: spec.generation,
+        pid: 4321,
+        listenAddr: '127.0.0.1:15432',
+      },
+    });
+    const lease = await starting;
+    assert.equal(lease.status, 'active');
+    assert.deepEqual(messages.slice(2), [`lease ${lease.leaseId} is active on 127.0.0.1:15432`]);
+    await h.leases.stop(any, lease.leaseId);
+    slow.close();
   });
 
   it("a user with `own` scope cannot see or stop another actor's lease", async () => {
