@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LEFTOVER_POLICIES, type AgentConfig } from './config-types.js';
 import {
   clusterName,
+  absolutePath,
   executable,
   filePath,
   hostPort,
@@ -41,15 +42,16 @@ export const agentFileSchema = z.strictObject({
       server_name: nonEmptyString.optional(),
     }),
   ),
-  data_dir: filePath.default(DEFAULT_AGENT_DATA_DIR),
+  /** Absolute: the default teleport_home_root (TELEPORT_HOME of each lease) lies under it. */
+  data_dir: absolutePath.default(DEFAULT_AGENT_DATA_DIR),
   tsh_path: executable.default('tsh'),
-  teleport_home_root: filePath.optional(),
+  teleport_home_root: absolutePath.optional(),
   clusters: z
     .array(
       z.strictObject({
         name: clusterName,
         proxy: hostPort,
-        identity_file: filePath.optional(),
+        identity_file: absolutePath.optional(),
       }),
     )
     .superRefine((clusters, ctx) => uniqueNames(clusters, ctx, []))

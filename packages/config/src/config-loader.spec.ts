@@ -253,6 +253,27 @@ log_level: Warning
     );
   });
 
+  it('reports every relative path the runner would refuse, together', () => {
+    const file = writeConfig(`
+server: { address: "cp.example.com:8444" }
+data_dir: agent-data
+tsh_path: ./bin/tsh
+teleport_home_root: homes
+clusters: [{ name: prod, proxy: "prod.example.com:443", identity_file: prod.id }]
+`);
+    const error = catchConfigError(() => loadAgentConfig({ file, env: {} }));
+    assert.deepEqual(error.issues.map((issue) => issue.path).sort(), [
+      'clusters[0].identity_file',
+      'data_dir',
+      'teleport_home_root',
+      'tsh_path',
+    ]);
+    assert.match(
+      error.message,
+      /tsh_path: must be an absolute path .* or a bare name looked up on PATH/,
+    );
+  });
+
   it('rejects a CA pin that is not a sha256', () => {
     const error = catchConfigError(() =>
       loadAgentConfig({ env: { TMCP_SERVER__ADDRESS: 'cp:8444', TMCP_SERVER__CA_PIN: 'abc' } }),

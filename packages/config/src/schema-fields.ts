@@ -1,5 +1,6 @@
 // Field builders shared by the per-binary schemas, so that a port, a path or a secret is checked
 // (and explained) the same way everywhere. Messages are shown to operators next to the YAML path.
+import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from './config-types.js';
 import { normalizeDatabaseUrl } from './database-url.js';
@@ -41,8 +42,25 @@ export const filePath = z
   .min(1, 'must be a file path, not empty')
   .refine((value) => !value.includes('\0'), 'must not contain NUL characters');
 
-/** An executable: a bare name looked up in PATH (`tsh`) or a path (`/usr/local/bin/tsh`). */
-export const executable = filePath;
+/**
+ * A path the Teleport runner hands to tsh/tctl or uses as TELEPORT_HOME: it must be absolute,
+ * because a relative one would depend on the working directory of the service (the runner
+ * refuses it too, but only at the first tool call).
+ */
+export const absolutePath = filePath.refine(
+  (value) => path.isAbsolute(value),
+  'must be an absolute path (e.g. /var/lib/tmcp/identity); relative paths are not resolved',
+);
+
+/**
+ * An executable: a bare name looked up in PATH when the service starts (`tsh`) or an absolute
+ * path (`/usr/local/bin/tsh`). A relative path (`./tsh`, `bin/tsh`) would depend on the working
+ * directory and is refused, as the runner would refuse it.
+ */
+export const executable = filePath.refine(
+  (value) => path.isAbsolute(value) || !value.includes('/'),
+  'must be an absolute path (e.g. /usr/local/bin/tsh) or a bare name looked up on PATH (e.g. tsh), not a relative path',
+);
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ServerConfig, TeleportClusterConfig } from './config-types.js';
 import {
+  absolutePath,
   bindHost,
   clusterName,
   databaseUrl,
@@ -92,10 +93,10 @@ const clusterEntry = z.strictObject({
   name: clusterName,
   proxy: hostPort,
   auth_server: hostPort.optional(),
-  identity_file: filePath.optional(),
+  identity_file: absolutePath.optional(),
   tsh_path: executable.optional(),
   tctl_path: executable.optional(),
-  home: filePath.optional(),
+  home: absolutePath.optional(),
 });
 
 /** Keys of the legacy single-cluster shape that describe that one cluster. */
@@ -108,7 +109,7 @@ const teleportSection = z
     // Legacy single-cluster shape (earlier Python control plane).
     proxy: hostPort.optional(),
     auth_server: hostPort.optional(),
-    identity_file: filePath.optional(),
+    identity_file: absolutePath.optional(),
     /** Legacy; with `clusters` it is the default tctl_path of every cluster. */
     tctl_path: executable.optional(),
   })
@@ -156,7 +157,7 @@ function isPositiveInt(value: number): boolean {
 /** Defaults for every cluster (legacy: the settings of the one cluster). */
 const tshSection = z.strictObject({
   tsh_path: executable.default('tsh'),
-  home: filePath.default(DEFAULT_TELEPORT_HOME),
+  home: absolutePath.default(DEFAULT_TELEPORT_HOME),
 });
 
 const policySection = z
@@ -238,7 +239,8 @@ const mcpSection = z.strictObject({
 
 const localAgentSection = z.strictObject({
   enabled: z.boolean().default(false),
-  data_dir: filePath.optional(),
+  /** Absolute: the local agent's TELEPORT_HOMEs lie under it. */
+  data_dir: absolutePath.optional(),
 });
 
 export const serverFileSchema = z

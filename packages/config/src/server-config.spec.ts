@@ -304,6 +304,36 @@ teleport:
     });
   }
 
+  it('reports every relative Teleport path together, and keeps bare binary names', () => {
+    const raw = parseYaml(`
+teleport:
+  clusters:
+    - { name: a, proxy: "a:443", identity_file: ./a.identity, home: var/a, tsh_path: ./tsh }
+    - { name: b, proxy: "b:443", identity_file: /etc/tmcp/b.identity, tctl_path: bin/tctl }
+    - { name: c, proxy: "c:443", tsh_path: tsh, tctl_path: /opt/teleport/bin/tctl }
+tsh: { home: teleport-home }
+`) as Record<string, unknown>;
+    assert.deepEqual(issuesOf({ database: DB, ...raw }), [
+      'teleport.clusters[0].identity_file: must be an absolute path (e.g. /var/lib/tmcp/identity); relative paths are not resolved',
+      'teleport.clusters[0].tsh_path: must be an absolute path (e.g. /usr/local/bin/tsh) or a bare name looked up on PATH (e.g. tsh), not a relative path',
+      'teleport.clusters[0].home: must be an absolute path (e.g. /var/lib/tmcp/identity); relative paths are not resolved',
+      'teleport.clusters[1].tctl_path: must be an absolute path (e.g. /usr/local/bin/tsh) or a bare name looked up on PATH (e.g. tsh), not a relative path',
+      'tsh.home: must be an absolute path (e.g. /var/lib/tmcp/identity); relative paths are not resolved',
+    ]);
+    const ok = parseServerConfig({
+      database: DB,
+      teleport: {
+        identity_file: '/etc/tmcp/identity',
+        proxy: 'p:443',
+        tctl_path: 'tctl',
+      },
+      tsh: { tsh_path: 'tsh' },
+    });
+    assert.equal(ok.teleport.clusters[0]?.tshPath, 'tsh');
+    assert.equal(ok.teleport.clusters[0]?.tctlPath, 'tctl');
+    assert.equal(ok.teleport.clusters[0]?.identityFile, '/etc/tmcp/identity');
+  });
+
   it('reports five different mistakes together, each with its path', () => {
     const raw = parseYaml(`
 service: { port: 70000, log_level: chatty }
