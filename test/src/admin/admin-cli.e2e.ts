@@ -677,6 +677,67 @@ describe('tmcpctl against a running control plane', () => {
     assert.equal(json<{ agents_online: number }>(status).agents_online, 1);
   });
 
+  it('agents revoke: the running agent stream is closed and it cannot reconnect', async () => {
+    const token = json<{ token: string }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'tokens', 'create']),
+    ).token;
+    const doomed = await h.startAgent(token);
+    try {
+      const revoked = await h.ctl(['--reason', 'host lost', 'agents', 'revoke', doomed.agentId]);
+      assert.match(
+        ok(revoked).stdout,
+        new RegExp(`^agent ${doomed.agentId} is revoked and its stream closed\n`),
+      );
+      assert.match(revoked.stdout, /^Revoked\s+(now|\d+s ago) \(/m);
+      // The open stream ends with the reason...
+      const ended = await doomed.untilLog(
+        /^stream to the control plane ended$/,
+        (e) => typeof e.err === 'string' && e.err.includes('revoked by e2e-admin (host lost)'),
+      );
+      assert.equal(ended.code, 'access_denied');
+      // ...and the reconnection that follows is refused, saying what to do.
+      const refused = await doomed.untilLog(
+        /^stream to the control plane ended$/,
+        (e) => typeof e.err === 'string' && e.err.includes('certificate was revoked: enroll'),
+      );
+      assert.equal(refused.code, 'access_denied');
+
+      const again = await h.ctl([
+        '--format',
+        'json',
+        '--reason',
+        'e2e',
+        'agents',
+        'revoke',
+        doomed.agentId,
+      ]);
+      const [shown, listed, op] = await Promise.all([
+        h.ctl(['--format', 'json', 'agents', 'show', doomed.agentId]),
+        h.ctl(['agents', 'ls']),
+        h.ctl(['--format', 'json', 'ops', 'ls', '--capability', 'admin.agents.write']),
+      ]);
+      const second = json<{
+        agent: { revoked_at?: string; status: string };
+        disconnected?: boolean;
+      }>(again);
+      assert.ok(second.agent.revoked_at, again.stdout);
+      assert.equal(second.disconnected ?? false, false, 'nothing left to disconnect');
+      const agentJson = json<{ agent: { revoked_at?: string; status: string } }>(shown).agent;
+      assert.equal(agentJson.status, 'AGENT_STATUS_OFFLINE');
+      assert.equal(agentJson.revoked_at, second.agent.revoked_at);
+      assert.match(ok(listed).stdout, new RegExp(`^${doomed.agentId}\\s+\\S+\\s+revoked\\s`, 'm'));
+      const tools = json<{ operations: { tool: string; inputs: { agent_id?: string } }[] }>(
+        op,
+      ).operations.filter((o) => o.inputs.agent_id === doomed.agentId);
+      assert.deepEqual(
+        tools.map((o) => o.tool),
+        ['admin.RevokeAgent', 'admin.RevokeAgent'],
+      );
+    } finally {
+      await doomed.stop();
+    }
+  });
+
   it('leases watch: snapshot, then changes by the server and the agent; Ctrl-C exits 0', async () => {
     const realAgent = agent?.agentId ?? assert.fail('needs the agent of the test above');
     const child = h.spawnCtl(['leases', 'watch', '--active']);

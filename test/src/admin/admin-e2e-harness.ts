@@ -42,8 +42,8 @@ type LogEntry = Record<string, unknown>;
 
 export interface RunningAgent {
   agentId: string;
-  /** Resolves with the first log line of the agent whose msg matches. */
-  untilLog(msg: RegExp): Promise<LogEntry>;
+  /** Resolves with the first log line of the agent whose msg matches (and `where` accepts). */
+  untilLog(msg: RegExp, where?: (entry: LogEntry) => boolean): Promise<LogEntry>;
   stop(): Promise<void>;
 }
 
@@ -213,7 +213,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
       await agentLog.until(/^connected to the control plane$/, agent);
       return {
         agentId,
-        untilLog: (msg) => agentLog.until(msg, agent),
+        untilLog: (msg, where) => agentLog.until(msg, agent, where),
         stop: async () => {
           await stopChild(agent);
           children.delete(agent);
@@ -260,9 +260,13 @@ class JsonLog {
     });
   }
 
-  until(msg: RegExp, child?: ChildProcess): Promise<LogEntry> {
+  until(
+    msg: RegExp,
+    child?: ChildProcess,
+    where: (entry: LogEntry) => boolean = () => true,
+  ): Promise<LogEntry> {
     const matches = (entry: LogEntry): boolean =>
-      typeof entry.msg === 'string' && msg.test(entry.msg);
+      typeof entry.msg === 'string' && msg.test(entry.msg) && where(entry);
     const seen = this.lines.find(matches);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

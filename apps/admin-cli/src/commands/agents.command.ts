@@ -3,13 +3,16 @@ import {
   DrainAgentResponseSchema,
   GetAgentResponseSchema,
   ListAgentsResponseSchema,
+  RevokeAgentResponseSchema,
   type Agent,
 } from '@tmcp/proto';
 import { agentFields, agentsTable } from '../output/views.js';
 import { printListing, withPageOptions, type ContextOf, type PageOptions } from './command-kit.js';
 
 export function registerAgentsCommands(program: Command, contextOf: ContextOf): void {
-  const agents = program.command('agents').description('list, inspect and drain edge agents');
+  const agents = program
+    .command('agents')
+    .description('list, inspect, drain and revoke edge agents');
 
   withPageOptions(
     agents
@@ -54,5 +57,24 @@ export function registerAgentsCommands(program: Command, contextOf: ContextOf): 
         ctx.client().drainAgent({ agentId, reason: ctx.reason ?? '' }),
       );
       ctx.print(DrainAgentResponseSchema, res, () => `agent ${agentId} is draining\n`);
+    });
+
+  agents
+    .command('revoke')
+    .description(
+      'revoke an agent: its certificates stop working and its stream is closed; it must enroll again with a new join token',
+    )
+    .argument('<agent-id>', 'the ID (or name) shown by agents ls')
+    .action(async (agentId: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const res = await ctx.waiting(
+        'revoking',
+        ctx.client().revokeAgent({ agentId, reason: ctx.reason ?? '' }),
+      );
+      ctx.print(RevokeAgentResponseSchema, res, () =>
+        res.agent === undefined
+          ? `agent ${agentId} is revoked\n`
+          : `agent ${agentId} is revoked${res.disconnected ? ' and its stream closed' : ''}\n${agentFields(res.agent, ctx.now(), ctx.io.columns)}`,
+      );
     });
 }

@@ -139,7 +139,10 @@ export function agentsTable(rows: readonly Agent[], now: Date, width: number): s
       { header: 'HOSTNAME', cell: (a) => a.hostname || '-', min: 8 },
       {
         header: 'STATUS',
-        cell: (a) => enumWord(AgentStatus, a.status) + (a.draining ? ',draining' : ''),
+        cell: (a) =>
+          a.revokedAt === undefined
+            ? enumWord(AgentStatus, a.status) + (a.draining ? ',draining' : '')
+            : 'revoked',
       },
       { header: 'VERSION', cell: (a) => a.version || '-', min: 7 },
       when('HEARTBEAT', (a) => a.lastHeartbeatAt, now),
@@ -162,6 +165,9 @@ export function agentFields(a: Agent, now: Date, width: number): string {
       ['Heartbeat', formatWhen(date(a.lastHeartbeatAt), now)],
       ['Enrolled', formatWhen(date(a.enrolledAt), now)],
       ['Cert expires', formatWhen(date(a.certNotAfter), now)],
+      ...(a.revokedAt === undefined
+        ? []
+        : [['Revoked', formatWhen(date(a.revokedAt), now)] as const]),
     ],
     width,
   );

@@ -151,6 +151,7 @@ export function agentMessage(a: EdgeAgentDetails): MessageInitShape<typeof Agent
     enrolledAt: timestampFromDate(a.enrolledAt),
     certNotAfter: ts(a.certNotAfter),
     draining: a.status === 'draining',
+    revokedAt: ts(a.revokedAt),
   };
 }
 
@@ -179,8 +180,8 @@ export function leaseMessage(l: LeaseRecord): MessageInitShape<typeof LeaseSchem
     error: l.error ?? '',
     reason: l.reason ?? '',
     ticket: l.ticket ?? '',
-  };
     lastHeartbeatAt: ts(l.lastHeartbeatAt),
+  };
 }
 
 export function logLineMessage(line: LeaseLogLine): MessageInitShape<typeof LogLineSchema> {

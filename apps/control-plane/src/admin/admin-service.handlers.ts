@@ -116,6 +116,16 @@ export class AdminServiceHandlers {
         });
         return { agent: agentMessage(agent) };
       }),
+      revokeAgent: this.unary('revokeAgent', 'admin.agents.write', async (request, call) => {
+        const { agent, notified } = await this.agents.revoke(
+          required('agent_id', request.agentId),
+          {
+            actor: call.caller.name,
+            reason: request.reason || (call.reason ?? ''),
+          },
+        );
+        return { agent: agentMessage(agent), disconnected: notified };
+      }),
 
       // leases
       listLeases: this.unary('listLeases', 'admin.leases.read', async (request, call) => {

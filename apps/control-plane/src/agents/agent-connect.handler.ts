@@ -180,6 +180,7 @@ export class AgentConnectHandler {
       case 'hello':
         throw new AppError('bad_parameter', 'Hello may only be the first message of a stream');
       case 'heartbeat':
+        await this.enrollment.assertStillCertified(agentId);
         await this.agents.touch(agentId, this.replicaId);
         this.sendOrders(
           session,

@@ -66,8 +66,17 @@ export class AgentEnrollmentService {
     return this.grant(agentId, cert.pem, cert.notBefore, cert.notAfter);
   }
 
-  /** A fresh certificate for an agent that proved its identity with its current one. */
-  async renew(agentId: string, csrPem: string, now = new Date()): Promise<AgentCertificateGrant> {
+  /**
+   * A fresh certificate for an agent that proved its identity with its current one. Once the
+   * new certificate is recorded, the one the agent presented (`previousFingerprint`) is revoked,
+   * so a copy of the old key and certificate cannot be used to connect again.
+   */
+  async renew(
+    agentId: string,
+    csrPem: string,
+    previousFingerprint?: string,
+    now = new Date(),
+  ): Promise<AgentCertificateGrant> {
     checkCsrSize(csrPem);
     const cert = await this.ca.signAgentCsr(
       csrPem,
@@ -75,9 +84,12 @@ export class AgentEnrollmentService {
       this.config.agentService.agentCertTtlSeconds,
       now,
     );
-    await this.agents.transaction((manager) =>
-      this.agents.recordCertificate(manager, agentId, cert),
-    );
+    await this.agents.transaction(async (manager) => {
+      await this.agents.recordCertificate(manager, agentId, cert);
+      if (previousFingerprint !== undefined) {
+        await this.agents.revokeCertificate(manager, agentId, previousFingerprint);
+      }
+    });
     return this.grant(agentId, cert.pem, cert.notBefore, cert.notAfter);
   }
 
@@ -86,6 +98,14 @@ export class AgentEnrollmentService {
    * issuance for the same agent, not revoked. Anything else is refused.
    */
   async authenticate(der: Uint8Array | undefined, now = new Date()): Promise<string> {
+    return (await this.authenticateCertificate(der, now)).agentId;
+  }
+
+  /** authenticate(), also answering the certificate's fingerprint (to revoke it on renewal). */
+  async authenticateCertificate(
+    der: Uint8Array | undefined,
+    now = new Date(),
+  ): Promise<{ agentId: string; fingerprint: string }> {
     if (der === undefined || der.length === 0) {
       throw new AppError(
         'unauthenticated',
@@ -106,7 +126,22 @@ export class AgentEnrollmentService {
         'the agent certificate was revoked: enroll the agent again with a new join token',
       );
     }
-    return peer.agentId;
+    return { agentId: peer.agentId, fingerprint: peer.fingerprint };
+  }
+
+  /**
+   * Throws unless the agent still holds a certificate that is neither revoked nor expired. An
+   * open stream is checked with this on every heartbeat, so revoking an agent (from any replica)
+   * or letting its certificate expire ends its stream. A stream opened with a certificate that
+   * was since renewed stays up: the agent proved it holds the new one when it renewed.
+   */
+  async assertStillCertified(agentId: string): Promise<void> {
+    if (!(await this.agents.hasValidCertificate(agentId))) {
+      throw new AppError(
+        'access_denied',
+        'the agent certificate was revoked or has expired; the stream is closed: enroll the agent again with a new join token',
+      );
+    }
   }
 
   private grant(

@@ -8,7 +8,9 @@ import { connect, type DetailedPeerCertificate } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startLeaseHarness, type LeaseHarness } from '../leases/lease-test-harness.testing.js';
 import { AgentEnrollmentService } from './agent-enrollment.service.js';
+import { AgentsService } from './agents.service.js';
 import { CertificateAuthority, sha256Hex } from './certificate-authority.js';
+import { EdgeAgentsRepository } from './edge-agents.repository.js';
 import { agentClient, enrollFakeAgent, FakeAgent, makeCsr } from './fake-agent.testing.js';
 import { waitUntil } from './wait-until.testing.js';
 
@@ -303,15 +305,86 @@ describe('agent enrollment and the agent port', () => {
     }
   });
 
-  it('Connect refuses a revoked certificate', async () => {
+  it('revoking an agent closes its open stream at once and refuses it afterwards', async () => {
     const agent = await h.connectAgent();
-    agent.disconnect();
-    await h.dataSource.query(
-      'UPDATE agent_certificates SET revoked_at = now() WHERE agent_id = $1',
-      [agent.agentId],
-    );
+    const { agent: revoked, notified } = await h.app
+      .get(AgentsService)
+      .revoke(agent.agentId, { actor: 'admin', reason: 'host lost' });
+    assert.equal(notified, true, 'this replica held the stream');
+    assert.ok(revoked.revokedAt instanceof Date);
+    assert.equal(revoked.certNotAfter, null);
+    await assert.rejects(agent.closed, { code: 'access_denied', message: /revoked by admin/ });
+    await waitUntil(async () => !(await h.app.get(AgentsService).get(agent.agentId)).connected);
     const again = new FakeAgent(agent.identity, h.address);
     await assert.rejects(again.connect(), { code: 'access_denied', message: /revoked/ });
     again.close();
+    // Nor can it renew its way back.
+    const renewing = agentClient(h.address, h.ca.certificatePem, agent.identity);
+    const next = await makeCsr();
+    await assert
+      .rejects(renewing.renewCertificate({ csrPem: next.csrPem }), { code: 'access_denied' })
+      .finally(() => renewing.close());
+  });
+
+  it('a stream whose certificate was revoked elsewhere ends at its next heartbeat', async () => {
+    const agent = await h.connectAgent();
+    // As another replica would: the certificates are revoked, but this replica is not told.
+    await h.app.get(EdgeAgentsRepository).revokeCertificates(agent.agentId);
+    await agent.heartbeat();
+    await assert.rejects(agent.closed, {
+      code: 'access_denied',
+      message: /revoked or has expired/,
+    });
+  });
+
+  it('a stream whose certificate has expired ends at its next heartbeat', async () => {
+    const agent = await h.connectAgent();
+    await h.dataSource.query(
+      "UPDATE agent_certificates SET not_after = now() - interval '1 second' WHERE agent_id = $1",
+      [agent.agentId],
+    );
+    await agent.heartbeat();
+    await assert.rejects(agent.closed, { code: 'access_denied', message: /expired/ });
+  });
+
+  it('renewal revokes the certificate it replaces, and the stream opened with it stays up', async () => {
+    const agent = await h.connectAgent();
+    const renewing = agentClient(h.address, h.ca.certificatePem, agent.identity);
+    const next = await makeCsr();
+    const renewed = await renewing
+      .renewCertificate({ csrPem: next.csrPem })
+      .finally(() => renewing.close());
+    const rows = await h.dataSource.query<{ revoked: boolean }[]>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM agent_certificates WHERE agent_id = $1 ORDER BY created_at',
+      [agent.agentId],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.revoked),
+      [true, false],
+    );
+    // The open stream survives a heartbeat (the agent holds a valid, renewed certificate): the
+    // heartbeat is recorded (after the certificate check) and the stream stays up.
+    const lastSeen = async (): Promise<number> =>
+      (await h.app.get(AgentsService).get(agent.agentId)).lastSeenAt?.getTime() ?? 0;
+    const before = await lastSeen();
+    await agent.heartbeat();
+    await waitUntil(async () => (await lastSeen()) > before);
+    const details = await h.app.get(AgentsService).get(agent.agentId);
+    assert.equal(details.connected, true);
+    assert.equal(details.revokedAt, null);
+    // ...but the old certificate cannot open a new one, while the new one can.
+    const old = new FakeAgent(agent.identity, h.address);
+    await assert.rejects(old.connect(), { code: 'access_denied', message: /revoked/ });
+    old.close();
+    agent.close();
+    const fresh = new FakeAgent(
+      { ...agent.identity, keyPem: next.keyPem, certPem: renewed.certificatePem },
+      h.address,
+    );
+    try {
+      await fresh.connect();
+    } finally {
+      fresh.close();
+    }
   });
 });

@@ -92,8 +92,10 @@ export class AgentServiceServer implements OnApplicationBootstrap, BeforeApplica
           return grantMessage(grant);
         },
         renewCertificate: async (request, ctx) => {
-          const agentId = await this.enrollment.authenticate(ctx.peerCertificate?.raw);
-          const grant = await this.enrollment.renew(agentId, request.csrPem);
+          const { agentId, fingerprint } = await this.enrollment.authenticateCertificate(
+            ctx.peerCertificate?.raw,
+          );
+          const grant = await this.enrollment.renew(agentId, request.csrPem, fingerprint);
           this.logger.info(
             { agent_id: agentId, not_after: grant.notAfter.toISOString() },
             'agent certificate renewed',

@@ -50,6 +50,14 @@ export class AgentStreamRegistry implements BeforeApplicationShutdown {
     return true;
   }
 
+  /** Ends the agent's stream with `error` if this replica holds it; false when it does not. */
+  disconnect(agentId: string, error: AppError): boolean {
+    const entry = this.entries.get(agentId);
+    if (entry === undefined || entry.session.isClosed) return false;
+    entry.session.close(error);
+    return true;
+  }
+
   /** Starts consuming the agent's commands into `session`; a previous stream of it is closed. */
   async register(session: AgentSession): Promise<void> {
     const previous = this.entries.get(session.agentId);

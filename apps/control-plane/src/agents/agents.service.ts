@@ -1,4 +1,4 @@
-// The admin use cases of edge agents: list, show and drain. Draining is recorded in Postgres
+// The admin use cases of edge agents: list, show, drain and revoke. Draining is recorded in Postgres
 // (so no replica places new leases on the agent) and, when this replica holds the agent's
 // stream, told to the agent itself, which then refuses new leases on its own as well.
 import { randomUUID } from 'node:crypto';
@@ -56,6 +56,30 @@ export class AgentsService {
     this.logger.info(
       { agent_id: agent.agentId, actor: by.actor, reason: by.reason, notified },
       'edge agent draining',
+    );
+    return { agent: await this.get(agent.agentId), notified };
+  }
+
+  /**
+   * Revokes every certificate of the agent, so it can no longer connect or renew, and ends its
+   * stream: at once when this replica holds it, otherwise at its next heartbeat on the replica
+   * that does (that replica re-checks the certificate on every heartbeat). The agent must
+   * enroll again with a new join token. Its running leases end on the agent by the
+   * disconnect-grace rule. Idempotent.
+   */
+  async revoke(idOrName: string, by: { actor: string; reason: string }): Promise<DrainResult> {
+    const agent = await this.get(idOrName);
+    const revoked = await this.agents.revokeCertificates(agent.agentId);
+    const notified = this.registry.disconnect(
+      agent.agentId,
+      new AppError(
+        'access_denied',
+        `the agent was revoked by ${by.actor}${by.reason === '' ? '' : ` (${by.reason})`}: enroll it again with a new join token`,
+      ),
+    );
+    this.logger.info(
+      { agent_id: agent.agentId, actor: by.actor, reason: by.reason, revoked, notified },
+      'edge agent revoked',
     );
     return { agent: await this.get(agent.agentId), notified };
   }

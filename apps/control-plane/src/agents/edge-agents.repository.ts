@@ -113,6 +113,30 @@ export class EdgeAgentsRepository {
         };
   }
 
+  /** Revokes one certificate of the agent (the one superseded by a renewal). */
+  async revokeCertificate(
+    manager: EntityManager,
+    agentId: string,
+    fingerprint: string,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE agent_certificates SET revoked_at = now()
+        WHERE agent_id = $1 AND fingerprint = $2 AND revoked_at IS NULL`,
+      [agentId, fingerprint],
+    );
+  }
+
+  /** Whether the agent holds a certificate that is not revoked and not expired (database clock). */
+  async hasValidCertificate(agentId: string): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ ok: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM agent_certificates
+          WHERE agent_id = $1 AND revoked_at IS NULL AND not_after > now()) AS ok`,
+      [agentId],
+    );
+    return row?.ok === true;
+  }
+
+  /** Revokes every certificate of the agent; answers how many were still valid. */
   async revokeCertificates(agentId: string): Promise<number> {
     const [, count] = await this.dataSource.query<[unknown[], number]>(
       `UPDATE agent_certificates SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`,
@@ -299,12 +323,15 @@ export interface EdgeAgentDetails extends EdgeAgentRecord {
   readonly enrolledAt: Date;
   /** The newest unrevoked certificate's expiry. */
   readonly certNotAfter: Date | null;
+  /** When the agent was revoked: set when every certificate it was issued is revoked. */
+  readonly revokedAt: Date | null;
 }
 
 interface DetailsRow extends AgentRow {
   connected: boolean;
   created_at: Date;
   cert_not_after: Date | null;
+  revoked_at: Date | null;
 }
 
 /** Connected: online, or draining while a replica holds its stream. */
@@ -314,7 +341,9 @@ const DETAILS = `SELECT ${COLUMNS.split(', ')
   .map((c) => `a.${c}`)
   .join(', ')}, ${ONLINE} AS connected, a.created_at,
     (SELECT max(c.not_after) FROM agent_certificates c
-      WHERE c.agent_id = a.agent_id AND c.revoked_at IS NULL) AS cert_not_after
+      WHERE c.agent_id = a.agent_id AND c.revoked_at IS NULL) AS cert_not_after,
+    (SELECT max(c.revoked_at) FROM agent_certificates c WHERE c.agent_id = a.agent_id
+      HAVING bool_and(c.revoked_at IS NOT NULL)) AS revoked_at
   FROM edge_agents a`;
 
 function toDetails(row: DetailsRow): EdgeAgentDetails {
@@ -323,6 +352,7 @@ function toDetails(row: DetailsRow): EdgeAgentDetails {
     connected: row.connected,
     enrolledAt: row.created_at,
     certNotAfter: row.cert_not_after,
+    revokedAt: row.revoked_at,
   };
 }
 
