@@ -275,10 +275,11 @@ describe('leases end to end through a fake agent', () => {
     assert.equal(report.expired, 0);
     assert.ok(report.requeued >= 1);
     assert.equal((await h.repository.get(lease.leaseId))?.status, 'active');
-    await waitUntil(async () => (await h.repository.get(lease.leaseId))?.status === 'expired');
     // The re-enqueued job did it (not a later reaper tick): its processor says so.
-    const job = await expiryQueue.getJob(jobIds.expire(lease.leaseId, 1));
-    assert.equal(job?.returnvalue, 'expired');
+    const jobId = jobIds.expire(lease.leaseId, 1);
+    await waitUntil(async () => (await expiryQueue.getJob(jobId))?.finishedOn !== undefined);
+    assert.equal((await expiryQueue.getJob(jobId))?.returnvalue, 'expired');
+    assert.equal((await h.repository.get(lease.leaseId))?.status, 'expired');
   });
 
   it('an extend whose Redis jobs were lost still reaches the agent, and the lease lives on', async () => {
