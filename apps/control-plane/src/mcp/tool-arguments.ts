@@ -6,6 +6,8 @@ import { z } from 'zod';
 /** Teleport cluster names as the configuration accepts them. */
 export const CLUSTER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+export const MAX_TICKET_LENGTH = 128;
+
 /** Optional `cluster` argument: the configured cluster to ask; the default one when left out. */
 export const clusterArgument = {
   cluster: z
@@ -15,20 +17,43 @@ export const clusterArgument = {
     .describe('Name of the configured Teleport cluster to use (default: the default cluster)'),
 };
 
-/** `reason` (required) and `ticket` (optional) for mutating tools; the policy engine checks them. */
+/**
+ * `reason` and `ticket`, accepted by every tool (the catalogue adds them to each input schema
+ * with withCallContextArguments). Both are optional in the schema: whether the call needs them
+ * is the policy engine's decision (a reason for every change, a ticket when a role requires one),
+ * so a missing one is a `denied` operation with the rule that refused it, not a malformed call.
+ * A blank value counts as absent.
+ */
 export const reasonArguments = {
   reason: z
     .string()
     .trim()
-    .min(1, 'say briefly why you are doing this')
     .max(MAX_REASON_LENGTH)
-    .describe('Why you are doing this (recorded with the operation; required)'),
+    .default('')
+    .describe(
+      'Why you are doing this, recorded with the operation; required for every tool that changes something',
+    ),
   ticket: z
     .string()
     .trim()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .max(MAX_TICKET_LENGTH)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces')
     .optional()
-    .describe('Change ticket, when your role requires one (e.g. CHG-1234)'),
+    .describe('Change ticket (e.g. CHG-1234), when one of your roles requires one'),
 };
+
+/**
+ * The tool's input with `reason` and `ticket` added where it does not declare them, so a role
+ * that requires a ticket (or a reason) for read-only tools can pass one to every tool, strict
+ * schemas included. Every tool input is a zod object (tool-definition.ts).
+ */
+export function withCallContextArguments(name: string, input: z.ZodType): z.ZodType {
+  if (!(input instanceof z.ZodObject)) {
+    throw new Error(`MCP tool ${name}: the input schema must be a zod object`);
+  }
+  const shape = input.shape as Record<string, unknown>;
+  const missing = Object.fromEntries(
+    Object.entries(reasonArguments).filter(([key]) => !Object.hasOwn(shape, key)),
+  );
+  return Object.keys(missing).length === 0 ? input : input.safeExtend(missing);
+}

@@ -7,6 +7,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import { TOOL_CAPABILITIES, isCapability } from '@tmcp/policy';
 import { z } from 'zod';
 import { MCP_PROTOCOL_KEYS } from './non-canonical-keys.js';
+import { withCallContextArguments } from './tool-arguments.js';
 import { MCP_TOOL_SOURCE, type McpToolProvider, type ToolDefinition } from './tool-definition.js';
 
 @Injectable()
@@ -41,7 +42,11 @@ export class ToolCatalogue implements OnApplicationBootstrap {
     const byName = new Map<string, ToolDefinition>();
     const wire = new Map<string, Tool>();
     const keys = new Set(MCP_PROTOCOL_KEYS);
-    for (const tool of tools) {
+    for (const declared of tools) {
+      const tool: ToolDefinition = {
+        ...declared,
+        input: withCallContextArguments(declared.name, declared.input) as ToolDefinition['input'],
+      };
       if (byName.has(tool.name)) throw new Error(`MCP tool ${tool.name} is defined twice`);
       if (!isCapability(tool.capability))
         throw new Error(`MCP tool ${tool.name}: unknown capability ${String(tool.capability)}`);

@@ -8,9 +8,11 @@
 // Conventions the gateway relies on:
 // - `input` is a zod object (optionally refined); its property names are the canonical argument
 //   names (duplicate-key stripping keeps them, zod strips unknown ones).
-// - Mutating tools declare `reason` (and `ticket`) in their input (spread `reasonArguments` from
-//   ./tool-arguments.ts); the gateway reads them from the parsed input and hands them to the
-//   policy engine, the operations row and ToolContext.
+// - Every tool accepts `reason` and `ticket`: the catalogue adds `reasonArguments`
+//   (./tool-arguments.ts) to each input that does not spread them itself (mutating tools do, to
+//   read them typed). They are optional in the schema; the gateway reads them from the parsed
+//   input and hands them to the policy engine (which requires them), the operations row and
+//   ToolContext.
 // - Failures are thrown as AppError (the message is shown to the model); anything else becomes
 //   `internal` with a generic message. The gateway records, redacts and maps them.
 import { SetMetadata } from '@nestjs/common';

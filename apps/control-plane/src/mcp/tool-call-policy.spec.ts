@@ -1,0 +1,213 @@
+// Integration (real PostgreSQL, Redis, the Teleport simulator): the policy decisions of the
+// tools/call pipeline that depend on the call's context: reason and ticket, refused by the
+// policy engine as `denied` rows, not by the argument schema.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseServerConfig } from '@tmcp/config';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { systemClock } from '../common/clock.js';
+import { connectDataSource } from '../database/data-source.js';
+import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
+import { MigrationRunner } from '../database/migration-runner.js';
+import { createLogger } from '../logging/create-logger.js';
+import { PrincipalsService } from '../principals/principals.service.js';
+import { connectRedis } from '../redis/redis-client.js';
+import { RolesRepository } from '../roles/roles.repository.js';
+import { TELEPORT_CLUSTERS_OPTIONS } from '../teleport/teleport-clusters.js';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../testing/test-database.js';
+import { startMcpTestApp, type McpTestApp } from './mcp-test-app.js';
+import {
+  createSimTeleportFixture,
+  type SimTeleportFixture,
+} from './testing/sim-teleport-fixture.js';
+
+interface RpcBody {
+  result?: {
+    tools?: { name: string; inputSchema: { properties?: object; required?: string[] } }[];
+    isError?: boolean;
+    content?: { text: string }[];
+  };
+  error?: { code: number; message: string; data?: { code?: string } };
+}
+
+interface OperationRow {
+  status: string;
+  reason: string | null;
+  ticket: string | null;
+  decision: { allow: boolean; rule: string } | null;
+}
+
+const ACCESS_DENIED = -32003;
+
+describe('tools/call: reason and ticket decided by the policy engine', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let redis: Redis;
+  let sim: SimTeleportFixture;
+  let app: McpTestApp;
+  const keys: Record<string, string> = {};
+
+  before(async () => {
+    db = await createTestDatabase();
+    sim = createSimTeleportFixture();
+    const logger = createLogger('silent');
+    dataSource = await connectDataSource(db.config, logger);
+    await new MigrationRunner(dataSource, logger).run();
+    const config = parseServerConfig({
+      database: { url: db.url },
+      redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-${randomBytes(4).toString('hex')}` },
+      // The app also serves the admin and agent ports: free ones, so parallel suites do not clash.
+      grpc: { host: '127.0.0.1', port: 0 },
+      agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
+      teleport: { clusters: sim.clusters },
+      rate_limit: { enabled: false },
+    });
+    redis = await connectRedis(config.redis, logger);
+    const roles = new RolesRepository(
+      dataSource.getRepository(RoleEntity),
+      dataSource.getRepository(PrincipalEntity),
+    );
+    await roles.upsert({
+      name: 'ticketed-reader',
+      allow: ['inventory.*', 'audit.*'],
+      requireTicket: { pattern: 'CHG-[0-9]+', capabilities: ['inventory.*', 'audit.*'] },
+    });
+    await roles.upsert({
+      name: 'ticketed-changer',
+      allow: ['mcp.unregister'],
+      requireTicket: { pattern: 'CHG-[0-9]+' },
+    });
+    const principals = new PrincipalsService(
+      dataSource.getRepository(PrincipalEntity),
+      dataSource.getRepository(RoleEntity),
+      systemClock,
+      { N: 1024, r: 8, p: 1 },
+    );
+    for (const role of ['operator', 'ticketed-reader', 'ticketed-changer']) {
+      keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
+    }
+    app = await startMcpTestApp(
+      { config, logger, dataSource, redis },
+      {
+        providers: [
+          {
+            provide: TELEPORT_CLUSTERS_OPTIONS,
+            useValue: {
+              envAllowList: ['TELEPORT_SIM_STATE'],
+              baseEnv: { ...process.env, ...sim.env },
+            },
+          },
+        ],
+      },
+    );
+  });
+
+  after(async () => {
+    if (redis !== undefined) {
+      const prefix = redis.options.keyPrefix ?? '';
+      const leftovers = await redis.keys(`${prefix}*`);
+      if (leftovers.length > 0) await redis.del(...leftovers.map((k) => k.slice(prefix.length)));
+    }
+    await app?.close();
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await db?.drop();
+    sim?.cleanup();
+  });
+
+  async function rpc(method: string, params: Record<string, unknown>, key: string) {
+    const res = await fetch(app.mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${key}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const text = await res.text();
+    const json = res.headers.get('content-type')?.includes('text/event-stream')
+      ? text
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5))
+          .at(-1)
+      : text;
+    return JSON.parse(json ?? '') as RpcBody;
+  }
+
+  const call = (role: string, name: string, args: Record<string, unknown>) =>
+    rpc('tools/call', { name, arguments: args }, keys[role] ?? assert.fail(`no key ${role}`));
+
+  async function lastRow(role: string, tool: string): Promise<OperationRow> {
+    const rows = await dataSource.query<OperationRow[]>(
+      `SELECT status, reason, ticket, decision FROM operations
+        WHERE actor = $1 AND tool = $2 ORDER BY started_at DESC LIMIT 1`,
+      [`p-${role}`, tool],
+    );
+    return rows[0] ?? assert.fail(`no operations row for ${role} ${tool}`);
+  }
+
+  it('publishes reason and ticket on every tool, required by none', async () => {
+    const list = await rpc('tools/list', {}, keys.operator ?? '');
+    const tools = list.result?.tools ?? [];
+    assert.ok(tools.length > 10, `only ${tools.length} tools`);
+    for (const tool of tools) {
+      const properties = Object.keys(tool.inputSchema.properties ?? {});
+      assert.ok(properties.includes('reason'), `${tool.name} lacks reason`);
+      assert.ok(properties.includes('ticket'), `${tool.name} lacks ticket`);
+      const required = tool.inputSchema.required ?? [];
+      assert.ok(!required.includes('reason'), `${tool.name} requires reason in its schema`);
+      assert.ok(!required.includes('ticket'), `${tool.name} requires ticket in its schema`);
+    }
+  });
+
+  it('a change without a reason (or with a blank one) is a denied operation, not a bad argument', async () => {
+    for (const args of [{ name: 'some-server' }, { name: 'some-server', reason: '   ' }]) {
+      const r = await call('operator', 'unregister_mcp_server', args);
+      assert.equal(r.error?.code, ACCESS_DENIED, JSON.stringify(r));
+      assert.match(r.error?.message ?? '', /needs a reason/);
+      const row = await lastRow('operator', 'unregister_mcp_server');
+      assert.equal(row.status, 'denied');
+      assert.deepEqual([row.decision?.allow, row.decision?.rule], [false, 'requirement: reason']);
+    }
+  });
+
+  it('a change without the ticket its role requires is a denied operation with the ticket rule', async () => {
+    const r = await call('ticketed-changer', 'unregister_mcp_server', {
+      name: 'some-server',
+      reason: 'cleanup',
+    });
+    assert.equal(r.error?.code, ACCESS_DENIED, JSON.stringify(r));
+    assert.match(r.error?.message ?? '', /ticket matching CHG-\[0-9\]\+/);
+    const row = await lastRow('ticketed-changer', 'unregister_mcp_server');
+    assert.deepEqual(
+      [row.status, row.reason, row.decision?.rule],
+      ['denied', 'cleanup', 'requirement: ticket'],
+    );
+  });
+
+  it('a role that requires a ticket for reads can use read-only tools, strict schemas included', async () => {
+    const nodes = await call('ticketed-reader', 'list_nodes', { ticket: 'CHG-7' });
+    assert.equal(nodes.error, undefined, JSON.stringify(nodes.error));
+    assert.notEqual(nodes.result?.isError, true, JSON.stringify(nodes.result?.content));
+    assert.deepEqual([(await lastRow('ticketed-reader', 'list_nodes')).status], ['succeeded']);
+    const row = await lastRow('ticketed-reader', 'list_nodes');
+    assert.equal(row.ticket, 'CHG-7');
+
+    for (const tool of ['search_audit', 'detect_audit_anomalies']) {
+      const r = await call('ticketed-reader', tool, { hours: 1, ticket: 'CHG-7' });
+      assert.equal(r.error, undefined, `${tool}: ${JSON.stringify(r.error)}`);
+      assert.notEqual(r.result?.isError, true, `${tool}: ${JSON.stringify(r.result?.content)}`);
+    }
+
+    const without = await call('ticketed-reader', 'list_nodes', {});
+    assert.equal(without.error?.code, ACCESS_DENIED);
+    assert.equal(
+      (await lastRow('ticketed-reader', 'list_nodes')).decision?.rule,
+      'requirement: ticket',
+    );
+  });
+});
