@@ -90,4 +90,14 @@ describe('checkLease', () => {
     assert.match(ttl?.message ?? '', /9000 exceeds the maximum of 3600/);
     assert.match(kind?.message ?? '', /allow proxy_db, proxy_app, vnet/);
   });
+
+  it('a target refused by a label selector shows the labels it was judged by', () => {
+    const [known] = checkLease(base, {
+      kind: 'proxy_app',
+      target: { name: 'grafana', labels: { env: 'prod', tier: 'web' } },
+    });
+    assert.match(known?.message ?? '', /grafana \(labels: env=prod,tier=web\) is not allowed/);
+    const [unknown] = checkLease(base, { kind: 'proxy_app', target: { name: 'grafana' } });
+    assert.match(unknown?.message ?? '', /grafana \(its labels are not known\) is not allowed/);
+  });
 });

@@ -123,9 +123,15 @@ export function checkLease(
       violations.push({ constraint: 'target', message: `a ${lease.kind} lease needs a target` });
     }
   } else if (!matchTarget(constraints.allowedTargets, lease.target)) {
+    const labels = lease.target.labels;
+    const seen = constraints.allowedTargets.some(isLabelSelector)
+      ? labels === undefined
+        ? ` (its labels are not known)`
+        : ` (labels: ${formatLabels(labels)})`
+      : '';
     violations.push({
       constraint: 'target',
-      message: `target ${lease.target.name} is not allowed: your roles allow targets matching ${
+      message: `target ${lease.target.name}${seen} is not allowed: your roles allow targets matching ${
         constraints.allowedTargets.length === 0 ? '(none)' : constraints.allowedTargets.join(', ')
       }`,
     });
@@ -137,4 +143,11 @@ export function checkLease(
     });
   }
   return violations;
+}
+
+function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k] ?? ''}`);
+  return pairs.length === 0 ? 'none' : pairs.join(',');
 }

@@ -40,6 +40,7 @@ import { SERVER_CONFIG } from '../config/server-config.token.js';
 import { ReadinessService } from '../health/readiness.service.js';
 import { splitAtDrops } from '../leases/lease-log-drops.js';
 import { LeaseLogFollower } from '../leases/lease-log-follower.js';
+import { LeasePolicyTargets, leaseTargetArgument } from '../leases/lease-policy-targets.js';
 import { LeaseWatcher, type LeaseWatchEvent } from '../leases/lease-watcher.js';
 import { LeaseService, type LeaseCaller } from '../leases/lease.service.js';
 import { OperationsService } from '../operations/operations.service.js';
@@ -82,6 +83,7 @@ export class AdminServiceHandlers {
     private readonly leaseWatcher: LeaseWatcher,
     private readonly leaseLogs: LeaseLogFollower,
     private readonly joinTokens: JoinTokensService,
+    private readonly leaseTargets: LeasePolicyTargets,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -376,7 +378,13 @@ export class AdminServiceHandlers {
         const decision = evaluate(
           actor,
           capability,
-          policyContextOf(request.reason, request.ticket, request.context, this.clock.now()),
+          await policyContextOf(
+            request.reason,
+            request.ticket,
+            request.context,
+            this.clock.now(),
+            this.leaseTargets,
+          ),
           await this.roleResolver.resolver(),
         );
         return {
@@ -560,16 +568,22 @@ function required(field: string, value: string): string {
   return value;
 }
 
-/** The dry run's context: reason, ticket, and the optional lease/tool details of the Struct. */
-function policyContextOf(
+/**
+ * The dry run's context: reason, ticket, and the optional lease/tool details of the Struct
+ * (`kind`, `target` as start_proxy takes it or a bare resource name, `ttl_seconds`, `cluster`,
+ * `tool`). The target's name and labels are derived as for start_proxy.
+ */
+async function policyContextOf(
   reason: string,
   ticket: string,
   context: JsonObject | undefined,
   now: Date,
-): PolicyContext {
+  leaseTargets: LeasePolicyTargets,
+): Promise<PolicyContext> {
   const kind = context?.kind;
   const ttl = context?.ttl_seconds;
   const target = context?.target;
+  const cluster = context?.cluster;
   const tool = context?.tool;
   if (
     kind !== undefined &&
@@ -577,25 +591,24 @@ function policyContextOf(
   ) {
     throw AppError.badParameter('context.kind', `must be one of ${LEASE_KINDS.join(', ')}`);
   }
-  const targetName =
-    typeof target === 'string'
-      ? target
-      : typeof target === 'object' &&
-          target !== null &&
-          !Array.isArray(target) &&
-          typeof target.name === 'string'
-        ? target.name
-        : undefined;
+  if (cluster !== undefined && typeof cluster !== 'string') {
+    throw AppError.badParameter('context.cluster', 'must be a cluster name');
+  }
+  const leaseKind = kind as LeaseKind | undefined;
+  const leaseTarget =
+    leaseKind === undefined || target === undefined
+      ? undefined
+      : await leaseTargets.resolve(leaseKind, leaseTargetArgument(leaseKind, target), cluster);
   return {
     now,
     ...(reason === '' ? {} : { reason }),
     ...(ticket === '' ? {} : { ticket }),
     ...(typeof tool === 'string' ? { tool } : {}),
-    ...(typeof kind === 'string'
+    ...(leaseKind !== undefined
       ? {
           lease: {
-            kind: kind as LeaseKind,
-            ...(targetName === undefined ? {} : { target: { name: targetName } }),
+            kind: leaseKind,
+            ...(leaseTarget === undefined ? {} : { target: leaseTarget }),
             ...(typeof ttl === 'number' ? { ttlSeconds: ttl } : {}),
           },
         }

@@ -1,6 +1,7 @@
 // The lease MCP tools (DESIGN §3.2): thin edges over LeaseService. The gateway has already
 // applied policy (capability, reason/ticket, and for start_proxy the lease constraints through
-// leaseRequest()); the per-actor cap and ownership are enforced by the service.
+// leaseRequest(), with the target's labels); the per-actor cap and ownership are enforced by the
+// service.
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { LEASE_KINDS } from '../database/entities/index.js';
@@ -12,7 +13,8 @@ import {
   type ToolContext,
   type ToolDefinition,
 } from '../mcp/tool-definition.js';
-import { connectHint, leaseTargetName, parseLeaseTarget } from './lease-target.js';
+import { LeasePolicyTargets } from './lease-policy-targets.js';
+import { connectHint } from './lease-target.js';
 import type { LeaseRecord } from './lease.repository.js';
 import { LeaseService, MAX_LOG_TAIL, type LeaseCaller } from './lease.service.js';
 
@@ -88,10 +90,13 @@ function callerOf(ctx: ToolContext): LeaseCaller {
 @Injectable()
 @McpToolSource()
 export class LeaseTools implements McpToolProvider {
-  constructor(private readonly leases: LeaseService) {}
+  constructor(
+    private readonly leases: LeaseService,
+    private readonly targets: LeasePolicyTargets,
+  ) {}
 
   tools(): readonly ToolDefinition[] {
-    const leases = this.leases;
+    const { leases, targets } = this;
     return [
       defineTool({
         name: 'start_proxy',
@@ -128,17 +133,15 @@ export class LeaseTools implements McpToolProvider {
           idempotentHint: false,
           openWorldHint: true,
         },
-        leaseRequest: (input) => {
-          // A malformed target is reported by run(); policy sees the name when it can be read.
-          let name: string | undefined;
-          try {
-            name = leaseTargetName(input.kind, parseLeaseTarget(input.kind, input.target));
-          } catch {
-            name = undefined;
-          }
+        leaseRequest: async (input) => {
+          // A malformed target is reported by run(); policy then sees no target (and refuses
+          // every kind but vnet).
+          const target = await targets
+            .resolve(input.kind, input.target, input.cluster)
+            .catch(() => undefined);
           return {
             kind: input.kind,
-            ...(name === undefined ? {} : { target: { name } }),
+            ...(target === undefined ? {} : { target }),
             ...(input.ttl_seconds === undefined ? {} : { ttlSeconds: input.ttl_seconds }),
           };
         },

@@ -6,6 +6,7 @@ import { LeaseCommands } from './lease-commands.js';
 import { LeaseEvents } from './lease-events.js';
 import { LeaseLogFollower } from './lease-log-follower.js';
 import { LeaseMetrics } from './lease-metrics.js';
+import { LeasePolicyTargets } from './lease-policy-targets.js';
 import { LeaseReaper } from './lease-reaper.js';
 import { LeaseReportService } from './lease-report.service.js';
 import { LeaseWorkers } from './lease-workers.js';
@@ -27,6 +28,7 @@ import { LeaseWatcher } from './lease-watcher.js';
     LeaseDispatcher,
     LeaseEvents,
     LeaseMetrics,
+    LeasePolicyTargets,
     LeaseService,
     LeaseReportService,
     LeaseCommands,
@@ -42,6 +44,7 @@ import { LeaseWatcher } from './lease-watcher.js';
     LeaseReportService,
     LeaseCommands,
     LeaseMetrics,
+    LeasePolicyTargets,
     LeaseDispatcher,
     LeaseWatcher,
     LeaseLogFollower,

@@ -216,13 +216,14 @@ export class ToolCallPipeline implements OnApplicationShutdown {
     const ticket = stringField(input, 'ticket');
 
     // 3. The full decision: reason, ticket, lease constraints.
+    const lease = await known.leaseRequest?.(input);
     const decision = evaluate(
       actor,
       known.capability,
       {
         ...(reason === undefined ? {} : { reason }),
         ...(ticket === undefined ? {} : { ticket }),
-        ...(known.leaseRequest === undefined ? {} : { lease: known.leaseRequest(input) }),
+        ...(lease === undefined ? {} : { lease }),
         ...(known.upstreamTool === undefined ? {} : { tool: known.upstreamTool }),
       },
       roles,

@@ -1,6 +1,7 @@
 // Integration (real PostgreSQL, Redis, the Teleport simulator): the policy decisions of the
-// tools/call pipeline that depend on the call's context: reason and ticket, refused by the
-// policy engine as `denied` rows, not by the argument schema.
+// tools/call pipeline that depend on the call's context — reason and ticket (refused by the
+// policy engine as `denied` rows, not by the argument schema), and lease targets admitted by
+// label selectors (the labels come from the cluster inventory).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { systemClock } from '../common/clock.js';
 import { connectDataSource } from '../database/data-source.js';
 import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
 import { MigrationRunner } from '../database/migration-runner.js';
+import { LeasePolicyTargets } from '../leases/lease-policy-targets.js';
 import { createLogger } from '../logging/create-logger.js';
 import { PrincipalsService } from '../principals/principals.service.js';
 import { connectRedis } from '../redis/redis-client.js';
@@ -42,7 +44,7 @@ interface OperationRow {
 
 const ACCESS_DENIED = -32003;
 
-describe('tools/call: reason and ticket decided by the policy engine', () => {
+describe('tools/call: reason, ticket and lease targets decided by the policy engine', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   let redis: Redis;
@@ -80,13 +82,18 @@ describe('tools/call: reason and ticket decided by the policy engine', () => {
       allow: ['mcp.unregister'],
       requireTicket: { pattern: 'CHG-[0-9]+' },
     });
+    await roles.upsert({
+      name: 'dev-proxies',
+      allow: ['proxy.start'],
+      constraints: { allowedTargets: ['env=dev'] },
+    });
     const principals = new PrincipalsService(
       dataSource.getRepository(PrincipalEntity),
       dataSource.getRepository(RoleEntity),
       systemClock,
       { N: 1024, r: 8, p: 1 },
     );
-    for (const role of ['operator', 'ticketed-reader', 'ticketed-changer']) {
+    for (const role of ['operator', 'ticketed-reader', 'ticketed-changer', 'dev-proxies']) {
       keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
     }
     app = await startMcpTestApp(
@@ -209,5 +216,44 @@ describe('tools/call: reason and ticket decided by the policy engine', () => {
       (await lastRow('ticketed-reader', 'list_nodes')).decision?.rule,
       'requirement: ticket',
     );
+  });
+
+  it('a role allowing lease targets by label admits the dev database and refuses the prod one', async () => {
+    // Simulator seed: pg {env: dev}, orders-db {env: prod}.
+    const dev = await call('dev-proxies', 'start_proxy', {
+      kind: 'proxy_db',
+      target: { db: 'pg' },
+      reason: 'debug',
+    });
+    assert.notEqual(dev.error?.code, ACCESS_DENIED, JSON.stringify(dev.error));
+    const devRow = await lastRow('dev-proxies', 'start_proxy');
+    assert.equal(devRow.decision?.allow, true);
+    // No edge agent runs here: the allowed lease fails after the decision, which is the point.
+    assert.notEqual(devRow.status, 'denied');
+
+    const prod = await call('dev-proxies', 'start_proxy', {
+      kind: 'proxy_db',
+      target: { db: 'orders-db' },
+      reason: 'debug',
+    });
+    assert.equal(prod.error?.code, ACCESS_DENIED);
+    assert.match(prod.error?.message ?? '', /orders-db \(labels: engine=postgres,env=prod\)/);
+    const prodRow = await lastRow('dev-proxies', 'start_proxy');
+    assert.deepEqual([prodRow.status, prodRow.decision?.rule], ['denied', 'constraint: target']);
+  });
+
+  it('derives the policy target (name and labels) the same way for every entry point', async () => {
+    const targets = app.app.get(LeasePolicyTargets);
+    assert.deepEqual(await targets.resolve('proxy_db', { db: 'pg', db_user: 'alice' }), {
+      name: 'pg',
+      labels: { env: 'dev', engine: 'postgres' },
+    });
+    assert.deepEqual(await targets.resolve('proxy_db', { db: 'no-such-db' }), {
+      name: 'no-such-db',
+    });
+    assert.equal(await targets.resolve('vnet', {}), undefined);
+    await assert.rejects(targets.resolve('proxy_db', { database: 'pg' }), {
+      code: 'bad_parameter',
+    });
   });
 });

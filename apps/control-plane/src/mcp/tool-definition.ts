@@ -97,9 +97,9 @@ export interface ToolDefinition<
   readonly annotations?: ToolAnnotations;
   /**
    * When present, the tool starts or extends a lease: the gateway passes this to the policy
-   * engine so TTL, kind, target and concurrency constraints apply before `run`.
+   * engine so TTL, kind, target (name and labels) and concurrency constraints apply before `run`.
    */
-  leaseRequest?(input: z.output<I>): LeaseRequest;
+  leaseRequest?(input: z.output<I>): LeaseRequest | Promise<LeaseRequest>;
   run(input: z.output<I>, ctx: ToolContext): Promise<ToolResult<z.output<O>>>;
 }
 
