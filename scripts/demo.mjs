@@ -589,12 +589,14 @@ function serverEnv({
   dataDir,
   configFile,
   ingestToken,
+  metricsToken,
 }) {
   return {
     ...process.env,
     // The generated config (simulated cluster) unless the user brings their own file.
     TMCP_CONFIG: process.env.TMCP_CONFIG || configFile,
     TMCP_AUDIT__INGEST_TOKEN: process.env.TMCP_AUDIT__INGEST_TOKEN ?? ingestToken,
+    TMCP_METRICS__BEARER_TOKEN: process.env.TMCP_METRICS__BEARER_TOKEN ?? metricsToken,
     // State the server keeps on disk stays in the data dir, not under /var/lib/tmcp.
     TMCP_AGENT_SERVICE__CA_DIR:
       process.env.TMCP_AGENT_SERVICE__CA_DIR ?? path.join(dataDir, 'control-plane', 'ca'),
@@ -897,7 +899,7 @@ function printBanner({ env, httpUrl, clients, sim, embedded, dataDir, envFile, r
     ),
     row('health', env.health_url),
     row('readiness', new URL('/readyz', httpUrl).href),
-    row('metrics', new URL('/metrics', httpUrl).href),
+    row('metrics', `${env.metrics_url}  (Authorization: Bearer <metrics_token of env.json>)`),
     row('Postgres', `${redactUrl(env.database_url)}${embedded.postgres ? '  (embedded)' : ''}`),
     row('Redis', `${env.redis_url}${embedded.redis ? '  (redis-server)' : ''}`),
     row('Teleport', `${SIM_CLUSTER_NAME} (simulated), state ${relative(env.teleport_sim_state)}`),
@@ -1073,6 +1075,11 @@ async function main() {
         ? previous.audit_ingest_token
         : randomBytes(32).toString('base64url');
     const auditIngestUrl = `${httpBase}/audit/events`;
+    // What a Prometheus scraper presents to /metrics (never anonymous); kept like the ingest token.
+    const metricsToken =
+      sameDb && typeof previous.metrics_token === 'string'
+        ? previous.metrics_token
+        : randomBytes(32).toString('base64url');
 
     const webApp = await startWebApp(ports.web_app);
     const sim = await step('preparing the simulated Teleport cluster (teleport-sim)', () =>
@@ -1101,6 +1108,7 @@ async function main() {
       agentPort: ports.agent,
       configFile,
       ingestToken,
+      metricsToken,
     });
 
     await step('running migrations (tmcp-server migrate)', () =>
@@ -1174,6 +1182,8 @@ async function main() {
       ...(agentId === undefined ? {} : { agent_id: agentId }),
       audit_ingest_url: auditIngestUrl,
       audit_ingest_token: ingestToken,
+      metrics_url: new URL('/metrics', httpUrl).href,
+      metrics_token: process.env.TMCP_METRICS__BEARER_TOKEN ?? metricsToken,
       teleport_identity_file: sim.identityFile,
       tsh_path: sim.tsh,
       tctl_path: sim.tctl,

@@ -97,6 +97,10 @@ export interface ServerConfig {
     ingestToken?: string;
     retentionDays: number;
   };
+  metrics: {
+    /** Secret: what Prometheus presents as a bearer token to scrape /metrics. */
+    bearerToken?: string;
+  };
   rateLimit: { enabled: boolean; perActorPerMinute: number; burst: number };
   /** The MCP gateway: 2025-era session ids and result size. */
   mcp: {

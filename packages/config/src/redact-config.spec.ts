@@ -8,6 +8,7 @@ const SECRETS = {
   dbPassword: 'Db-Pa55word-x91',
   redisPassword: 'Redis-Pa55-z77',
   ingestToken: 'ingest-token-4f0b1c9e8d7a',
+  metricsToken: 'metrics-token-7c6b5a4d3e2f',
   cliToken: 'tmcp_cli_token_0a9b8c7d',
   queryPassword: 'Query-Pa55-q12',
   sessionKey: 'mcp-session-key-6f1e2d3c4b5a69788796a5b4c3d2e1f0',
@@ -19,6 +20,7 @@ const server = parseServerConfig({
   },
   redis: { url: `rediss://default:${SECRETS.redisPassword}@cache.internal:6380/2` },
   audit: { ingest_token: SECRETS.ingestToken },
+  metrics: { bearer_token: SECRETS.metricsToken },
   mcp: { session_key: SECRETS.sessionKey },
   service: { public_url: 'https://tmcp.example.com' },
   teleport: { proxy: 'teleport.example.com:443', identity_file: '/var/lib/tmcp/identity' },
@@ -38,6 +40,7 @@ describe('redactConfig', () => {
   it('replaces tokens entirely', () => {
     assert.equal((redactConfig(server) as typeof server).audit.ingestToken, '***');
     assert.equal((redactConfig(server) as typeof server).mcp.sessionKey, '***');
+    assert.equal((redactConfig(server) as typeof server).metrics.bearerToken, '***');
     assert.equal((redactConfig(cli) as typeof cli).token, '***');
   });
 

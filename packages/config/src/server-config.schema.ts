@@ -221,6 +221,13 @@ const auditSection = z.strictObject({
   retention_days: positiveInt.default(30),
 });
 
+const metricsSection = z.strictObject({
+  /** What the scraper sends as `Authorization: Bearer …`; without it /metrics answers 503. */
+  bearer_token: secret(
+    z.string().min(16, 'must be at least 16 characters (use a random token)'),
+  ).optional(),
+});
+
 const rateLimitSection = z.strictObject({
   enabled: z.boolean().default(true),
   per_actor_per_minute: positiveInt.default(120),
@@ -255,6 +262,7 @@ export const serverFileSchema = z
     policy: policySection.prefault({}),
     auth: authSection.prefault({}),
     audit: auditSection.prefault({}),
+    metrics: metricsSection.prefault({}),
     rate_limit: rateLimitSection.prefault({}),
     mcp: mcpSection.prefault({}),
     local_agent: localAgentSection.prefault({}),
@@ -393,6 +401,11 @@ export function toServerConfig(file: ServerFileConfig): ServerConfig {
     audit: {
       ...(audit.ingest_token === undefined ? {} : { ingestToken: audit.ingest_token }),
       retentionDays: audit.retention_days,
+    },
+    metrics: {
+      ...(file.metrics.bearer_token === undefined
+        ? {}
+        : { bearerToken: file.metrics.bearer_token }),
     },
     rateLimit: {
       enabled: file.rate_limit.enabled,

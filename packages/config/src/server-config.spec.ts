@@ -54,6 +54,7 @@ describe('parseServerConfig', () => {
       },
       auth: { apiKeys: { enabled: true } },
       audit: { retentionDays: 30 },
+      metrics: {},
       mcp: { sessionTtlSeconds: 28800, maxResultBytes: 262144 },
       rateLimit: { enabled: true, perActorPerMinute: 120, burst: 30 },
       localAgent: { enabled: false },
@@ -286,6 +287,11 @@ teleport:
       name: 'short ingest token',
       raw: { audit: { ingest_token: 'abc' } },
       issue: 'audit.ingest_token: must be at least 16 characters (use a random token)',
+    },
+    {
+      name: 'short metrics token',
+      raw: { metrics: { bearer_token: 'abc' } },
+      issue: 'metrics.bearer_token: must be at least 16 characters (use a random token)',
     },
     {
       name: 'short MCP session key',

@@ -22,6 +22,7 @@ import { NOT_CONFIGURED_MESSAGE } from './audit-ingest-auth.guard.js';
 import { AuditModule } from './audit.module.js';
 
 const TOKEN = 'audit-ingest-token-0123456789';
+const METRICS_TOKEN = 'metrics-token-0123456789';
 const logger: Logger = createLogger('silent');
 
 @Module({})
@@ -53,6 +54,7 @@ async function startApp(
   const config = parseServerConfig({
     database: { url: db.url },
     redis: { url: 'redis://127.0.0.1:6379' },
+    metrics: { bearer_token: METRICS_TOKEN },
     ...(options.token === undefined ? {} : { audit: { ingest_token: options.token } }),
   });
   const dataSource = await connectDataSource(db.config, logger);
@@ -237,7 +239,9 @@ describe('POST /audit/events', () => {
     // parser before the endpoint runs, so they are not counted here.
     assert.equal(status.rejected, 3);
     assert.equal(status.lastEventTime, EVENT.time);
-    const metrics = await (await fetch(`${main.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${main.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     assert.match(metrics, /^tmcp_audit_ingest_events_total\{outcome="stored"\} 2$/m);
     assert.match(metrics, /^tmcp_audit_ingest_events_total\{outcome="duplicate"\} 1$/m);
   });

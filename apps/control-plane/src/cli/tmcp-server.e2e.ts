@@ -21,6 +21,10 @@ function serverEnv(databaseUrl: string, extra: Record<string, string> = {}): Nod
     TMCP_REDIS__KEY_PREFIX: `tmcp_t_${randomBytes(4).toString('hex')}`,
     TMCP_SERVICE__HOST: '127.0.0.1',
     TMCP_SERVICE__PORT: '0',
+    // Free ports for the gRPC listeners too: other suites may run a control plane meanwhile.
+    TMCP_GRPC__PORT: '0',
+    TMCP_AGENT_SERVICE__HOST: '127.0.0.1',
+    TMCP_AGENT_SERVICE__PORT: '0',
     ...extra,
   });
 }
@@ -41,7 +45,11 @@ describe('tmcp-server serve', () => {
     'migrates, serves /healthz /readyz /metrics, and stops cleanly on SIGTERM',
     TIMEOUT,
     async () => {
-      server = new ServerProcess(['serve'], serverEnv(db.url));
+      const metricsToken = randomBytes(16).toString('hex');
+      server = new ServerProcess(
+        ['serve'],
+        serverEnv(db.url, { TMCP_METRICS__BEARER_TOKEN: metricsToken }),
+      );
       const url = await server.listening();
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.notEqual(new URL(url).port, '0');
@@ -68,7 +76,12 @@ describe('tmcp-server serve', () => {
       assert.equal(probe.headers.get('x-request-id'), 'e2e-probe-1');
       await fetch(`${url}/no/such/route/${randomBytes(4).toString('hex')}`);
 
-      const metrics = await fetch(`${url}/metrics`);
+      const anonymous = await fetch(`${url}/metrics`);
+      assert.equal(anonymous.status, 401);
+      await anonymous.body?.cancel();
+      const metrics = await fetch(`${url}/metrics`, {
+        headers: { authorization: `Bearer ${metricsToken}` },
+      });
       assert.equal(metrics.status, 200);
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
       const text = await metrics.text();

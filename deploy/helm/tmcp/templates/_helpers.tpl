@@ -51,6 +51,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
     secretKeyRef:
       name: {{ .Values.secret.name }}
       key: {{ .Values.secret.redisUrlKey }}
+{{- if .Values.secret.metricsTokenKey }}
+# What Prometheus presents to scrape /metrics; without it /metrics answers 503.
+- name: TMCP_METRICS__BEARER_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.secret.name }}
+      key: {{ .Values.secret.metricsTokenKey }}
+      optional: true
+{{- end }}
 - name: TMCP_SERVICE__HOST
   value: "0.0.0.0"
 - name: TMCP_SERVICE__PORT
