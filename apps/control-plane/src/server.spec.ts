@@ -1,5 +1,6 @@
 // Integration (real PostgreSQL and Redis): the HTTP surface startServer() assembles — /metrics
-// behind its scrape token.
+// behind its scrape token, /mcp in the request log and HTTP metrics with its auth refusals
+// counted.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +64,20 @@ describe('startServer: HTTP surface', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
+  const scrape = async (): Promise<string> => {
+    const res = await fetch(`${server.httpUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+
+  /** The value of one series in a scrape, 0 when absent. */
+  const sample = (scrapeText: string, series: string): number => {
+    const line = scrapeText.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  };
+
   describe('/metrics', () => {
     it('refuses a scrape without the bearer token (401 with a challenge)', async () => {
       const res = await fetch(`${server.httpUrl}/metrics`);
@@ -90,12 +105,118 @@ describe('startServer: HTTP surface', () => {
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
       const text = await res.text();
       assert.match(text, /^# HELP tmcp_http_requests_total /m);
+      assert.ok(
+        sample(text, 'tmcp_auth_failures_total{endpoint="metrics",reason="missing_token"}') >= 1,
+      );
+      assert.ok(
+        sample(text, 'tmcp_auth_failures_total{endpoint="metrics",reason="invalid_token"}') >= 2,
+      );
     });
 
     it('keeps /healthz anonymous', async () => {
       const res = await fetch(`${server.httpUrl}/healthz`);
       assert.equal(res.status, 200);
       await res.body?.cancel();
+    });
+  });
+
+  describe('/mcp in the request log and the HTTP metrics', () => {
+    const post = (headers: Record<string, string>, body?: string): Promise<Response> =>
+      fetch(`${server.httpUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: body ?? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+
+    const mcpLogLines = (): Record<string, unknown>[] =>
+      logLines.filter((l) => l.msg === 'request' && l.path === '/mcp');
+
+    it('logs and counts refusals by reason, without the Authorization header', async () => {
+      const before = await scrape();
+      const seen = mcpLogLines().length;
+      const badKey = `tmcp_${'x'.repeat(40)}`;
+      const refusals: { headers: Record<string, string>; status: number; reason: string }[] = [
+        { headers: {}, status: 401, reason: 'missing_token' },
+        { headers: { authorization: `Bearer ${badKey}` }, status: 401, reason: 'invalid_token' },
+        {
+          headers: { authorization: `Bearer ${apiKey}`, origin: 'https://evil.example' },
+          status: 403,
+          reason: 'forbidden_origin',
+        },
+      ];
+      for (const refusal of refusals) {
+        const res = await post({ 'x-request-id': `req-${refusal.reason}`, ...refusal.headers });
+        assert.equal(res.status, refusal.status, refusal.reason);
+        assert.equal(res.headers.get('x-request-id'), `req-${refusal.reason}`);
+        await res.body?.cancel();
+      }
+      const after = await scrape();
+      for (const { reason } of refusals) {
+        const series = `tmcp_auth_failures_total{endpoint="mcp",reason="${reason}"}`;
+        assert.equal(sample(after, series) - sample(before, series), 1, reason);
+      }
+      const unauthorized = 'tmcp_http_requests_total{route="/mcp",method="POST",status="401"}';
+      assert.equal(sample(after, unauthorized) - sample(before, unauthorized), 2);
+
+      const lines = mcpLogLines().slice(seen);
+      assert.deepEqual(
+        lines.map((l) => [l.req_id, l.method, l.status]),
+        refusals.map((r) => [`req-${r.reason}`, 'POST', r.status]),
+      );
+      for (const line of lines) {
+        assert.equal(line.actor, undefined);
+        assert.equal(typeof line.duration_ms, 'number');
+      }
+      const logged = JSON.stringify(logLines);
+      assert.ok(!logged.includes(badKey), 'a presented token reached the log');
+      assert.ok(!logged.includes(apiKey), 'an API key reached the log');
+    });
+
+    it('logs the actor of an authenticated request, and a 413 after authentication', async () => {
+      const seen = mcpLogLines().length;
+      const ok = await post(
+        { authorization: `Bearer ${apiKey}`, 'mcp-protocol-version': '2025-11-25' },
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 'spec', version: '1' },
+          },
+        }),
+      );
+      assert.equal(ok.status, 200);
+      await ok.text();
+      const large = await post(
+        { authorization: `Bearer ${apiKey}` },
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'ping',
+          params: { pad: 'x'.repeat(8192) },
+        }),
+      );
+      assert.equal(large.status, 413);
+      await large.body?.cancel();
+
+      const lines = mcpLogLines().slice(seen);
+      assert.deepEqual(
+        lines.map((l) => [l.status, l.actor]),
+        [
+          [200, 'reader'],
+          [413, 'reader'],
+        ],
+      );
+      const text = await scrape();
+      assert.ok(
+        sample(text, 'tmcp_http_requests_total{route="/mcp",method="POST",status="413"}') >= 1,
+      );
     });
   });
 });

@@ -1,13 +1,9 @@
-// One log line per HTTP request, with a request id that is also returned to the caller.
-// Only method, path, status, duration and the id are logged: never headers (Authorization)
-// and never the query string, which can carry tokens.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// Logs every request Nest routes (see logHttpRequest for what a line holds).
+import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { logHttpRequest, type RequestWithId } from './http-request-log.js';
 import { LOGGER } from './logger.token.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
-
-export type RequestWithId = IncomingMessage & { id?: string };
 
 @Injectable()
 export class RequestLoggingMiddleware implements NestMiddleware {
@@ -18,29 +14,7 @@ export class RequestLoggingMiddleware implements NestMiddleware {
   }
 
   use(req: RequestWithId, res: ServerResponse, next: () => void): void {
-    const startedAt = process.hrtime.bigint();
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    req.id = requestId;
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    res.once('close', () => {
-      const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      const fields = {
-        req_id: requestId,
-        method: req.method,
-        path: pathOf(req.url),
-        status: res.statusCode,
-        duration_ms: Math.round(durationMs * 1000) / 1000,
-        completed: res.writableFinished,
-      };
-      if (res.statusCode >= 500) this.logger.warn(fields, 'request');
-      else this.logger.info(fields, 'request');
-    });
+    logHttpRequest(this.logger, req, res);
     next();
   }
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }

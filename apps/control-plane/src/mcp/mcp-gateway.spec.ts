@@ -2,6 +2,7 @@
 // gates, sessions, policy, operations rows.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseServerConfig } from '@tmcp/config';
 import type { Redis } from 'ioredis';
@@ -51,6 +52,9 @@ describe('MCP gateway over HTTP', () => {
       redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-${randomBytes(4).toString('hex')}` },
       service: { max_body_bytes: 64 * 1024 },
       teleport: { clusters: sim.clusters },
+      // Every listener on a free loopback port, the agent CA in the fixture's own directory.
+      grpc: { host: '127.0.0.1', port: 0 },
+      agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
       rate_limit: { enabled: true },
     });
     redis = await connectRedis(config.redis, logger);
@@ -86,7 +90,8 @@ describe('MCP gateway over HTTP', () => {
       if (leftovers.length > 0) await redis.del(...leftovers.map((k) => k.slice(prefix.length)));
     }
     // Closing the app also quits the shared Redis client.
-    await app?.close();
+    if (app !== undefined) await app.close();
+    else await redis?.quit();
     if (dataSource?.isInitialized) await dataSource.destroy();
     await db?.drop();
     sim?.cleanup();

@@ -1,5 +1,5 @@
-// Counts and times every HTTP request. The route label is the matched route template, never the
-// raw path, so a client probing random URLs cannot blow up the number of series.
+// Counts and times every HTTP request Nest routes. The route label is the matched route template,
+// never the raw path, so a client probing random URLs cannot blow up the number of series.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { MetricsService } from './metrics.service.js';
@@ -14,16 +14,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   constructor(private readonly metrics: MetricsService) {}
 
   use(req: RoutedRequest, res: ServerResponse, next: () => void): void {
-    const stopTimer = this.metrics.httpRequestDuration.startTimer();
-    res.once('close', () => {
-      const labels = {
-        route: routeOf(req),
-        method: req.method ?? 'UNKNOWN',
-        status: res.writableFinished ? String(res.statusCode) : 'aborted',
-      };
-      this.metrics.httpRequestsTotal.inc(labels);
-      stopTimer(labels);
-    });
+    this.metrics.trackHttpRequest(req, res, () => routeOf(req));
     next();
   }
 }

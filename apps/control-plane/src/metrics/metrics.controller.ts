@@ -32,6 +32,10 @@ export class MetricsController {
     }
     const check = this.token.check(req.headers.authorization);
     if (check !== 'ok') {
+      this.metrics.authFailuresTotal.inc({
+        endpoint: 'metrics',
+        reason: check === 'missing' ? 'missing_token' : 'invalid_token',
+      });
       refuse(
         res,
         401,
