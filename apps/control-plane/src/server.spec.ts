@@ -1,13 +1,16 @@
 // Integration (real PostgreSQL and Redis): the HTTP surface startServer() assembles — /metrics
 // behind its scrape token, /mcp in the request log and HTTP metrics with its auth refusals
-// counted.
+// counted, and the audit ingest mTLS listener.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseServerConfig } from '@tmcp/config';
+import { CertificateAuthority } from './agents/certificate-authority.js';
+import { makeCsr } from './agents/fake-agent.testing.js';
 import { systemClock } from './common/clock.js';
 import { connectDataSource } from './database/data-source.js';
 import { PrincipalEntity, RoleEntity } from './database/entities/index.js';
@@ -18,10 +21,70 @@ import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './testing
 
 const METRICS_TOKEN = `metrics-${randomBytes(12).toString('hex')}`;
 
+interface ClientIdentity {
+  certPem: string;
+  keyPem: string;
+}
+
+/** A client certificate signed by `ca` (clientAuth, like the event handler's). */
+async function clientIdentity(ca: CertificateAuthority): Promise<ClientIdentity> {
+  const { csrPem, keyPem } = await makeCsr();
+  const cert = await ca.signAgentCsr(csrPem, 'teleport-event-handler', 3600);
+  return { certPem: cert.pem, keyPem };
+}
+
+/** POSTs one event over TLS; resolves with the status, or rejects when the handshake fails. */
+function postOverTls(
+  port: number,
+  caPem: string,
+  identity: ClientIdentity | undefined,
+  body: string,
+  urlPath = '/audit/events',
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        ca: caPem,
+        servername: 'localhost',
+        ...(identity === undefined ? {} : { cert: identity.certPem, key: identity.keyPem }),
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function event(uid: string): string {
+  return JSON.stringify({
+    code: 'T1000I',
+    event: 'user.login',
+    time: new Date().toISOString(),
+    uid,
+    user: 'alice',
+    success: true,
+    cluster_name: 'teleport.example.com',
+  });
+}
+
 describe('startServer: HTTP surface', () => {
   let db: TestDatabase;
   let dir: string;
   let server: RunningServer;
+  let ca: CertificateAuthority;
+  let foreignCa: CertificateAuthority;
   let apiKey: string;
   const logLines: Record<string, unknown>[] = [];
   const redisPrefix = `tmcp-t-${randomBytes(4).toString('hex')}`;
@@ -29,6 +92,18 @@ describe('startServer: HTTP surface', () => {
   before(async () => {
     db = await createTestDatabase();
     dir = mkdtempSync(path.join(tmpdir(), 'tmcp-server-spec-'));
+    ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ingest-ca'));
+    foreignCa = await CertificateAuthority.loadOrCreate(path.join(dir, 'foreign-ca'));
+    const serverCert = await ca.issueServerCertificate(['127.0.0.1']);
+    const files = {
+      cert: path.join(dir, 'ingest.crt'),
+      key: path.join(dir, 'ingest.key'),
+      clientCa: path.join(dir, 'client-ca.crt'),
+    };
+    writeFileSync(files.cert, serverCert.certPem);
+    writeFileSync(files.key, serverCert.keyPem);
+    writeFileSync(files.clientCa, ca.certificatePem);
+
     const config = parseServerConfig({
       database: { url: db.url },
       redis: { url: TEST_REDIS_URL, key_prefix: redisPrefix },
@@ -36,6 +111,15 @@ describe('startServer: HTTP surface', () => {
       grpc: { host: '127.0.0.1', port: 0 },
       agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(dir, 'agent-ca') },
       metrics: { bearer_token: METRICS_TOKEN },
+      audit: {
+        ingest_tls: {
+          host: '127.0.0.1',
+          port: 0,
+          cert_file: files.cert,
+          key_file: files.key,
+          client_ca_file: files.clientCa,
+        },
+      },
     });
     const logger = createLogger('info', {
       write(line: string) {
@@ -217,6 +301,67 @@ describe('startServer: HTTP surface', () => {
       assert.ok(
         sample(text, 'tmcp_http_requests_total{route="/mcp",method="POST",status="413"}') >= 1,
       );
+    });
+  });
+
+  describe('audit ingest over mTLS', () => {
+    it('accepts an event from a client certificate signed by the client CA', async () => {
+      const port = server.auditIngestTlsPort;
+      assert.ok(port !== undefined);
+      const res = await postOverTls(
+        port,
+        ca.certificatePem,
+        await clientIdentity(ca),
+        event('11111111-1111-4111-8111-111111111111'),
+      );
+      assert.equal(res.status, 200, res.body);
+      assert.equal((JSON.parse(res.body) as { accepted: boolean }).accepted, true);
+    });
+
+    it('refuses the handshake without a client certificate', async () => {
+      const port = server.auditIngestTlsPort ?? 0;
+      await assert.rejects(
+        postOverTls(
+          port,
+          ca.certificatePem,
+          undefined,
+          event('22222222-2222-4222-8222-222222222222'),
+        ),
+      );
+    });
+
+    it('refuses a client certificate of another CA', async () => {
+      const port = server.auditIngestTlsPort ?? 0;
+      await assert.rejects(
+        postOverTls(
+          port,
+          ca.certificatePem,
+          await clientIdentity(foreignCa),
+          event('33333333-3333-4333-8333-333333333333'),
+        ),
+      );
+    });
+
+    it('serves nothing but the ingest routes on the TLS port', async () => {
+      const port = server.auditIngestTlsPort ?? 0;
+      const res = await postOverTls(
+        port,
+        ca.certificatePem,
+        await clientIdentity(ca),
+        '{}',
+        '/mcp',
+      );
+      assert.equal(res.status, 404);
+    });
+
+    it('does not accept ingest on the plain port without a token', async () => {
+      const res = await fetch(`${server.httpUrl}/audit/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: event('44444444-4444-4444-8444-444444444444'),
+      });
+      assert.equal(res.status, 503);
+      await res.body?.cancel();
     });
   });
 });

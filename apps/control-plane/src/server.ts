@@ -1,7 +1,7 @@
 // Starts the control plane: connect PostgreSQL and Redis (failing with one clear line), bring
 // the schema up to date or refuse to serve, build the Nest app, listen. Returns a handle whose
 // close() is the graceful shutdown of DESIGN §6.
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
@@ -10,6 +10,7 @@ import { AppError } from '@tmcp/errors';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { createAuditIngestTlsServer } from './audit/audit-ingest-tls-server.js';
 import { connectDataSource } from './database/data-source.js';
 import { ensureSchemaUpToDate } from './database/schema-state.js';
 import { GracefulHttpClose } from './http/graceful-http-close.js';
@@ -21,6 +22,8 @@ export interface RunningServer {
   /** Where this process serves HTTP (the real port when `service.port` is 0). */
   readonly httpUrl: string;
   readonly port: number;
+  /** The port of the audit ingest mTLS listener, when `audit.ingest_tls` is configured. */
+  readonly auditIngestTlsPort: number | undefined;
   /** Graceful shutdown; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -47,7 +50,26 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     app.useBodyParser('json', { limit: config.service.maxBodyBytes });
     const httpServer: Server = app.getHttpServer();
     const graceful = new GracefulHttpClose(httpServer, logger);
+    // Built before anything listens: a bad certificate file stops the start with one clear line.
+    const ingestTls = config.audit.ingestTls;
+    const ingestServer =
+      ingestTls === undefined
+        ? undefined
+        : createAuditIngestTlsServer(ingestTls, adapter.getInstance<RequestListener>());
+    const ingestGraceful =
+      ingestServer === undefined ? undefined : new GracefulHttpClose(ingestServer, logger);
     await listen(app, config.service.host, config.service.port);
+    let auditIngestTlsPort: number | undefined;
+    if (ingestServer !== undefined && ingestTls !== undefined) {
+      await listenOn(ingestServer, ingestTls.host, ingestTls.port);
+      auditIngestTlsPort = (ingestServer.address() as AddressInfo).port;
+      logger.info(
+        {
+          audit_ingest_url: `https://${urlHost(ingestTls.host)}:${auditIngestTlsPort}/audit/events`,
+        },
+        'audit ingest (mTLS) listening',
+      );
+    }
 
     const { port } = httpServer.address() as AddressInfo;
     const httpUrl = `http://${urlHost(config.service.host)}:${port}`;
@@ -63,13 +85,17 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const running = app;
     let closing: Promise<void> | undefined;
     const shutdown = async (): Promise<void> => {
-      await graceful.close(config.service.shutdownGraceMs);
+      await Promise.all([
+        graceful.close(config.service.shutdownGraceMs),
+        ingestGraceful?.close(config.service.shutdownGraceMs),
+      ]);
       // Runs the shutdown hooks: Redis quits, TypeORM destroys the data source.
       await running.close();
     };
     return {
       httpUrl,
       port,
+      auditIngestTlsPort,
       close: () => (closing ??= shutdown()),
     };
   } catch (error) {
@@ -84,21 +110,39 @@ async function listen(app: NestExpressApplication, host: string, port: number): 
   try {
     await app.listen(port, host);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const reason =
-      code === 'EADDRINUSE'
-        ? 'address already in use'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EADDRNOTAVAIL'
-            ? 'address not available on this machine'
-            : error instanceof Error
-              ? error.message
-              : 'unknown error';
-    throw new AppError('unavailable', `cannot listen on ${host}:${port}: ${reason}`, {
-      cause: error,
-    });
+    throw listenFailure(error, host, port);
   }
+}
+
+async function listenOn(server: Server, host: string, port: number): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    throw listenFailure(error, host, port);
+  }
+}
+
+function listenFailure(error: unknown, host: string, port: number): AppError {
+  const code = (error as { code?: unknown }).code;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'address already in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'address not available on this machine'
+          : error instanceof Error
+            ? error.message
+            : 'unknown error';
+  return new AppError('unavailable', `cannot listen on ${host}:${port}: ${reason}`, {
+    cause: error,
+  });
 }
 
 /** A host usable in a URL: wildcard addresses become loopback, IPv6 gets brackets. */

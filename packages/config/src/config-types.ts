@@ -95,6 +95,15 @@ export interface ServerConfig {
   audit: {
     /** Secret: bearer token the Teleport event handler presents to the ingest endpoint. */
     ingestToken?: string;
+    /** A TLS listener serving only the ingest routes, accepting client certificates (mTLS). */
+    ingestTls?: {
+      host: string;
+      port: number;
+      certFile: string;
+      keyFile: string;
+      /** CA bundle that client certificates must chain to. */
+      clientCaFile: string;
+    };
     retentionDays: number;
   };
   metrics: {

@@ -214,10 +214,21 @@ const authSection = z
     }
   });
 
+/** A TLS listener of its own for the ingest route, requiring a client certificate (mTLS). */
+const auditIngestTlsSection = z.strictObject({
+  host: bindHost.default('0.0.0.0'),
+  port: listenPort.default(8446),
+  cert_file: filePath,
+  key_file: filePath,
+  /** CA bundle the client certificates (the event handler's) must chain to. */
+  client_ca_file: filePath,
+});
+
 const auditSection = z.strictObject({
   ingest_token: secret(
     z.string().min(16, 'must be at least 16 characters (use a random token)'),
   ).optional(),
+  ingest_tls: auditIngestTlsSection.optional(),
   retention_days: positiveInt.default(30),
 });
 
@@ -400,6 +411,17 @@ export function toServerConfig(file: ServerFileConfig): ServerConfig {
     },
     audit: {
       ...(audit.ingest_token === undefined ? {} : { ingestToken: audit.ingest_token }),
+      ...(audit.ingest_tls === undefined
+        ? {}
+        : {
+            ingestTls: {
+              host: audit.ingest_tls.host,
+              port: audit.ingest_tls.port,
+              certFile: audit.ingest_tls.cert_file,
+              keyFile: audit.ingest_tls.key_file,
+              clientCaFile: audit.ingest_tls.client_ca_file,
+            },
+          }),
       retentionDays: audit.retention_days,
     },
     metrics: {

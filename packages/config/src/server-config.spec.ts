@@ -294,6 +294,11 @@ teleport:
       issue: 'metrics.bearer_token: must be at least 16 characters (use a random token)',
     },
     {
+      name: 'audit ingest TLS without its client CA',
+      raw: { audit: { ingest_tls: { cert_file: '/c.pem', key_file: '/k.pem' } } },
+      issue: 'audit.ingest_tls.client_ca_file: is required',
+    },
+    {
       name: 'short MCP session key',
       raw: { mcp: { session_key: 'short' } },
       issue: 'mcp.session_key: must be at least 32 characters (use a random key)',
