@@ -206,7 +206,7 @@ describe('classifyTeleportError', () => {
       binary: '/opt/tsh',
     });
     assert.equal(err.code, 'binary_missing');
-    assert.match(err.message, /\/opt\/tsh was not found.*binaries\.tsh/);
+    assert.match(err.message, /\/opt\/tsh was not found.*set tsh_path in the configuration/);
   });
 
   it('timeout says what to check', () => {

@@ -261,7 +261,7 @@ export function classifyTeleportError(failure: TeleportFailure): AppError {
           : `could not be started (${code ?? failure.spawnError.message})`;
     return new AppError(
       'binary_missing',
-      `the ${tool} binary ${binary} ${problem}; install the Teleport client tools on this host or set binaries.${tool} to its absolute path.`,
+      `the ${tool} binary ${binary} ${problem}; install the Teleport client tools on this host or set ${tool}_path in the configuration (the cluster's or the agent's) to its absolute path.`,
       { cause: failure.spawnError, details: { ...details, binary } },
     );
   }

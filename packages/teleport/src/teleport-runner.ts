@@ -511,7 +511,7 @@ function resolveBinary(
   const missing = (detail: string): BinaryResolution => ({
     error: new AppError(
       'binary_missing',
-      `the ${tool} binary ${detail}; install the Teleport client tools on this host or set binaries.${tool} to its absolute path.`,
+      `the ${tool} binary ${detail}; install the Teleport client tools on this host or set ${tool}_path in the configuration (the cluster's or the agent's) to its absolute path.`,
       { details: { binary: name } },
     ),
   });
