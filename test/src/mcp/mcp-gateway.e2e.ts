@@ -177,6 +177,78 @@ describe('MCP gateway (end to end)', () => {
     assert.equal(rows[0]?.decision.allow, false);
   });
 
+  const HEALTH_STEPS = [
+    'tctl status',
+    'tctl get nodes',
+    'tctl get proxies',
+    'tctl get cert_authorities',
+    'tctl get cluster_auth_preference',
+    'tctl tokens ls',
+    'evaluating checks',
+  ];
+
+  for (const mode of ['legacy', { pin: '2026-07-28' }] as const) {
+    const era = typeof mode === 'string' ? '2025' : '2026-07-28';
+    it(`run_health_check sends notifications/progress to an SDK client that asks (${era})`, async () => {
+      const client = await connect(keys.operator, mode);
+      const seen: { progress: number; total?: number; message?: string }[] = [];
+      const result = await client.callTool(
+        { name: 'run_health_check', arguments: {} },
+        { onprogress: (p) => void seen.push(p) },
+      );
+      assert.notEqual(result.isError, true, JSON.stringify(result.content).slice(0, 300));
+      assert.deepEqual(
+        seen,
+        HEALTH_STEPS.map((message, i) => ({
+          progress: i + 1,
+          total: HEALTH_STEPS.length,
+          message,
+        })),
+      );
+    });
+  }
+
+  it("progress travels as SSE events of the call, tagged with the caller's token", async () => {
+    const res = await raw(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 41,
+        method: 'tools/call',
+        params: { name: 'run_health_check', arguments: {}, _meta: { progressToken: 'hc-41' } },
+      }),
+      { authorization: `Bearer ${keys.admin}` },
+    );
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const messages = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => JSON.parse(l.slice(5)) as { method?: string; id?: number; params?: unknown });
+    const progress = messages.filter((m) => m.method === 'notifications/progress');
+    assert.deepEqual(
+      progress.map((m) => m.params),
+      HEALTH_STEPS.map((message, i) => ({
+        progressToken: 'hc-41',
+        progress: i + 1,
+        total: HEALTH_STEPS.length,
+        message,
+      })),
+    );
+    // The result comes last, after every notification.
+    assert.equal(messages.at(-1)?.id, 41);
+    // Without a progress token, no notification is sent.
+    const quiet = await raw(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 42,
+        method: 'tools/call',
+        params: { name: 'run_health_check', arguments: {} },
+      }),
+      { authorization: `Bearer ${keys.admin}` },
+    );
+    assert.doesNotMatch(await quiet.text(), /notifications\/progress/);
+  });
+
   it('refuses anonymous requests with 401 and WWW-Authenticate', async () => {
     const res = await raw(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
     assert.equal(res.status, 401);
