@@ -58,4 +58,25 @@ describe('agent presence', () => {
     assert.equal((await agents.get(agent.agentId))?.connectedReplica, null);
     agent.close();
   });
+
+  it('a late heartbeat of an old stream does not take the agent from its new replica', async () => {
+    const agent = await h.connectAgent();
+    // The agent has meanwhile reconnected through another replica. (last_seen_at is moved back
+    // so that only the heartbeat can make it fresh again.)
+    await h.dataSource.query(
+      `UPDATE edge_agents SET connected_replica = 'replica-b', last_seen_at = now() - interval '1 hour'
+        WHERE agent_id = $1`,
+      [agent.agentId],
+    );
+    await agent.heartbeat();
+    await waitUntil(async () => {
+      const [row] = await h.dataSource.query<{ fresh: boolean }[]>(
+        `SELECT last_seen_at > now() - interval '1 minute' AS fresh FROM edge_agents WHERE agent_id = $1`,
+        [agent.agentId],
+      );
+      return row?.fresh === true;
+    });
+    assert.equal((await agents.get(agent.agentId))?.connectedReplica, 'replica-b');
+    agent.close();
+  });
 });

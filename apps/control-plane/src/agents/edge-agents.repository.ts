@@ -177,11 +177,13 @@ export class EdgeAgentsRepository {
 
   /**
    * A heartbeat through `replica`'s stream. An agent the reaper took for silent comes back
-   * online held by that replica again, so the disconnect of that stream finds it.
+   * online held by that replica again, so the disconnect of that stream finds it. A replica
+   * already recorded stays: a late heartbeat of an old stream must not take the agent from the
+   * replica it has reconnected to.
    */
   async touch(agentId: string, replica: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE edge_agents SET last_seen_at = now(), connected_replica = $2,
+      `UPDATE edge_agents SET last_seen_at = now(), connected_replica = coalesce(connected_replica, $2),
           status = CASE WHEN status = 'offline' THEN 'online' ELSE status END
         WHERE agent_id = $1`,
       [agentId, replica],
