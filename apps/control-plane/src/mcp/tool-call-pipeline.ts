@@ -39,6 +39,7 @@ import {
   type FederatedTool,
   type FederatedToolSource,
 } from './federated-tool-source.js';
+import { CommandLog } from './command-log.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { ToolCatalogue } from './tool-catalogue.js';
 import type { ToolContext, ToolDefinition } from './tool-definition.js';
@@ -236,7 +237,7 @@ export class ToolCallPipeline implements OnApplicationShutdown {
     this.inFlight.add(opId);
     const started = performance.now();
     const logger = this.logger.child({ op_id: opId, tool: known.name, actor: actor.id });
-    let command: { exitCode: number | null; stdout?: string; stderr?: string } | undefined;
+    const commands = new CommandLog();
     const ctx: ToolContext = {
       actor,
       opId,
@@ -247,9 +248,7 @@ export class ToolCallPipeline implements OnApplicationShutdown {
       ticket,
       signal: transport.signal,
       progress: (progress, total, message) => transport.progress(progress, total, message),
-      recordCommand: (c) => {
-        command = c;
-      },
+      recordCommand: (c) => commands.add(c),
     };
     try {
       let result: WireToolResult;
@@ -274,6 +273,7 @@ export class ToolCallPipeline implements OnApplicationShutdown {
         outcome = 'failed';
       }
       const durationMs = Math.round(performance.now() - started);
+      const command = commands.summary();
       await this.record(() =>
         this.operations.complete(opId, {
           status: outcome,

@@ -242,6 +242,22 @@ describe('tools/call: reason, ticket and lease targets decided by the policy eng
     assert.deepEqual([prodRow.status, prodRow.decision?.rule], ['denied', 'constraint: target']);
   });
 
+  it('run_health_check keeps every command it ran on its operations row, not only the last', async () => {
+    const r = await call('operator', 'run_health_check', {});
+    assert.notEqual(r.result?.isError, true, JSON.stringify(r.result?.content ?? r.error));
+    const [row] = await dataSource.query<{ stdout: string; exit_code: number | null }[]>(
+      `SELECT stdout, exit_code FROM operations WHERE actor = 'p-operator' AND tool = 'run_health_check'`,
+    );
+    const sections = (row?.stdout ?? '').match(/^\$ (tctl|tsh) .* → exit \d+$/gm) ?? [];
+    assert.ok(sections.length >= 5, `only ${sections.length} command(s): ${sections.join(' | ')}`);
+    assert.ok(
+      sections.some((s) => s.startsWith('$ tctl get nodes')),
+      sections.join(' | '),
+    );
+    assert.equal(new Set(sections).size, sections.length, 'each command once');
+    assert.equal(row?.exit_code, 0);
+  });
+
   it('derives the policy target (name and labels) the same way for every entry point', async () => {
     const targets = app.app.get(LeasePolicyTargets);
     assert.deepEqual(await targets.resolve('proxy_db', { db: 'pg', db_user: 'alice' }), {

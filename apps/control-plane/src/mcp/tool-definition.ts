@@ -36,14 +36,17 @@ export interface ToolContext {
   /** Sends an MCP progress notification when the client asked for progress; no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /**
-   * Records the Teleport command behind this call on the operations row (exit code, stdout,
-   * stderr). The gateway redacts and truncates; tools pass what the runner returned.
+   * Records a Teleport command behind this call on the operations row (exit code, stdout,
+   * stderr); a call that runs several records each, and the row keeps them all (CommandLog).
+   * The gateway redacts and truncates; tools pass what the runner returned.
    */
   recordCommand(command: CommandRecord): void;
 }
 
 /** The Teleport command behind a call, as recorded on its operations row. */
 export interface CommandRecord {
+  /** What ran, for the row (`tctl get nodes --format=json`); validated argv, no secrets. */
+  command?: string;
   exitCode: number | null;
   stdout?: string;
   stderr?: string;

@@ -6,6 +6,8 @@ import type { RunOptions, RunResult, TeleportRunner, TeleportTool } from '@tmcp/
 import type { TeleportClusters } from '../teleport/teleport-clusters.js';
 
 export interface ObservedCommand {
+  /** `tsh …` / `tctl …`: the validated argv, for the operations row. */
+  command?: string;
   exitCode: number | null;
   stdout?: string;
   stderr?: string;
@@ -32,21 +34,30 @@ export class ObservedRunner {
   }
 
   run(tool: TeleportTool, argv: readonly string[], options?: RunOptions): Promise<RunResult> {
-    return this.watch(this.runner.run(tool, argv, options), options?.rawStdout === true);
+    return this.watch(
+      this.runner.run(tool, argv, options),
+      commandLine(tool, argv),
+      options?.rawStdout === true,
+    );
   }
 
   createResource(
     document: Parameters<TeleportRunner['createResource']>[0],
     options?: { force?: boolean },
   ): Promise<RunResult> {
-    return this.watch(this.runner.createResource(document, options), false);
+    return this.watch(this.runner.createResource(document, options), 'tctl create', false);
   }
 
-  private async watch(pending: Promise<RunResult>, rawStdout: boolean): Promise<RunResult> {
+  private async watch(
+    pending: Promise<RunResult>,
+    command: string,
+    rawStdout: boolean,
+  ): Promise<RunResult> {
     try {
       const result = await pending;
       // Raw stdout is for a parser only; the operations row gets a marker instead.
       this.observe({
+        command,
         exitCode: result.exitCode,
         stdout: rawStdout ? '[output parsed, not recorded]' : result.stdout,
         stderr: result.stderr,
@@ -57,6 +68,7 @@ export class ObservedRunner {
         const exitCode = err.details?.exitCode;
         const stderr = err.details?.stderr;
         this.observe({
+          command,
           exitCode: typeof exitCode === 'number' ? exitCode : null,
           ...(typeof stderr === 'string' ? { stderr } : { stderr: err.message }),
         });
@@ -64,4 +76,10 @@ export class ObservedRunner {
       throw err;
     }
   }
+}
+
+/** `tctl get nodes --format=json`: the argv without the leading connection flags (identity path, auth server). */
+function commandLine(tool: TeleportTool, argv: readonly string[]): string {
+  const first = argv.findIndex((arg) => !/^--[a-z-]+=/.test(arg));
+  return [tool, ...(first < 0 ? [] : argv.slice(first))].join(' ');
 }
