@@ -12,6 +12,8 @@ export interface GlobalOptions {
   server?: string;
   token?: string;
   ca?: string;
+  cert?: string;
+  key?: string;
   insecure?: boolean;
   format?: string;
   reason?: string;
@@ -35,6 +37,8 @@ export class CliContext {
       server: this.options.server,
       token: this.options.token,
       ca: this.options.ca,
+      cert: this.options.cert,
+      key: this.options.key,
       insecure: this.options.insecure === true ? true : undefined,
       format: this.options.format,
     });
@@ -59,7 +63,7 @@ export class CliContext {
 
   client(): AdminClient {
     if (this.adminClient === undefined) {
-      const { server, token, ca, insecure } = this.settings;
+      const { server, token, ca, cert, key, insecure } = this.settings;
       if (insecure) {
         this.io.stderr(
           'warning: --insecure: the server certificate is not verified, so anyone in between could pose as the server and read the API key; use --ca <file> (the control plane prints its ca_file) outside development\n',
@@ -69,6 +73,8 @@ export class CliContext {
         server,
         token,
         ca,
+        cert,
+        key,
         insecure,
         reason: this.options.reason,
         ticket: this.options.ticket,

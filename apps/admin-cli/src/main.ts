@@ -22,8 +22,10 @@ export const USAGE_ERROR_EXIT_CODE = 2;
 export const FAILURE_EXIT_CODE = 1;
 
 const HELP_EPILOGUE = `
-Connection: --server/--token/--ca, or TMCPCTL_SERVER/TMCPCTL_TOKEN/TMCPCTL_CA, or
-~/.config/tmcp/tmcpctl.yaml (server:, token:, ca:, format:). Changes need --reason.
+Connection: --server/--token/--ca (or --cert/--key for a client certificate), or
+TMCPCTL_SERVER/TMCPCTL_TOKEN/TMCPCTL_CA/TMCPCTL_CERT/TMCPCTL_KEY, or
+~/.config/tmcp/tmcpctl.yaml (server:, token:, ca:, cert:, key:, format:).
+Changes need --reason.
 Examples:
   tmcpctl --server cp.example.com:8443 --ca ca.pem --token "$KEY" status
   tmcpctl leases ls --active
@@ -54,6 +56,11 @@ export function buildProgram(io: CliIo = processIo(), contexts: CliContext[] = [
     .option('--server <host:port>', 'AdminService address (env TMCPCTL_SERVER)')
     .option('--token <api-key>', 'API key of a principal (env TMCPCTL_TOKEN)')
     .option('--ca <file>', 'CA certificate that signed the server certificate (env TMCPCTL_CA)')
+    .option(
+      '--cert <file>',
+      'client certificate (PEM) whose CN names a principal, instead of --token (env TMCPCTL_CERT)',
+    )
+    .option('--key <file>', 'private key of --cert (PEM) (env TMCPCTL_KEY)')
     .option(
       '--insecure',
       'TLS without verifying the server certificate (development only; prefer --ca)',

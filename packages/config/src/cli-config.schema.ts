@@ -7,6 +7,9 @@ export const cliFileSchema = z.strictObject({
   server: hostPort.optional(),
   token: secret(z.string().trim().min(1, 'must not be empty')).optional(),
   ca: filePath.optional(),
+  // A client certificate and its key (PEM files), accepted by a server with grpc.tls.ca_file.
+  cert: filePath.optional(),
+  key: filePath.optional(),
   insecure: z.boolean().default(false),
   format: z.enum(OUTPUT_FORMATS).default('table'),
 });
@@ -18,6 +21,8 @@ export function toCliConfig(file: CliFileConfig): CliConfig {
     ...(file.server === undefined ? {} : { server: file.server }),
     ...(file.token === undefined ? {} : { token: file.token }),
     ...(file.ca === undefined ? {} : { ca: file.ca }),
+    ...(file.cert === undefined ? {} : { cert: file.cert }),
+    ...(file.key === undefined ? {} : { key: file.key }),
     insecure: file.insecure,
     format: file.format,
   };

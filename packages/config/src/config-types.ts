@@ -163,6 +163,10 @@ export interface CliConfig {
   token?: string;
   /** CA certificate file that signs the server's certificate. */
   ca?: string;
+  /** Client certificate file (PEM) whose CN names a principal; set with `key`. */
+  cert?: string;
+  /** The client certificate's private key file (PEM). */
+  key?: string;
   insecure: boolean;
   format: OutputFormat;
 }
@@ -172,6 +176,8 @@ export interface CliFlags {
   server?: string | undefined;
   token?: string | undefined;
   ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
   insecure?: boolean | undefined;
   format?: string | undefined;
 }

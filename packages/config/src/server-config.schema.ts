@@ -47,6 +47,9 @@ const grpcSection = z.strictObject({
     .strictObject({
       cert_file: filePath.optional(),
       key_file: filePath.optional(),
+      // CA of admin client certificates: when set, the admin port asks (does not require)
+      // clients for a certificate issued directly by it; its subject CN names an active
+      // principal whose role applies (docs/admin-cli.md). API keys keep working.
       ca_file: filePath.optional(),
     })
     .superRefine((tls, ctx) => {

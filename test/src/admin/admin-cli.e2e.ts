@@ -213,6 +213,55 @@ describe('tmcpctl against a running control plane', () => {
     );
   });
 
+  it('a client certificate (--cert/--key or TMCPCTL_CERT/KEY) authenticates as the principal its CN names', async () => {
+    const p = await h.createPrincipal('cert-viewer', 'readonly');
+    const mine = h.clientCertificate('cert-viewer');
+    const noToken = { token: undefined };
+    const [byFlags, byEnv, write] = await Promise.all([
+      h.ctl(['--cert', mine.cert, '--key', mine.key, '--format', 'json', 'status'], noToken),
+      h.ctl(['status'], { ...noToken, env: { TMCPCTL_CERT: mine.cert, TMCPCTL_KEY: mine.key } }),
+      h.ctl(
+        ['--cert', mine.cert, '--key', mine.key, '--reason', 'try', 'tokens', 'create'],
+        noToken,
+      ),
+    ]);
+    assert.equal(json<{ postgres: { ok: boolean } }>(byFlags).postgres.ok, true);
+    assert.match(ok(byEnv).stdout, /^Postgres\s+ok$/m);
+    // The principal's role applies: readonly cannot write.
+    assert.equal(write.code, 1);
+    assert.match(write.stderr, /^error: Denied: none of your roles \(readonly\) allows/m);
+    const ops = json<{ operations: { tool: string; status: string }[] }>(
+      await h.ctl(['--format', 'json', 'ops', 'ls', '--actor', 'cert-viewer']),
+    ).operations.map((o) => `${o.tool} ${o.status}`);
+    assert.ok(ops.includes('admin.GetStatus OPERATION_STATUS_SUCCEEDED'), ops.join());
+    assert.ok(ops.includes('admin.CreateJoinToken OPERATION_STATUS_DENIED'), ops.join());
+
+    // Refusals: a CN that names no principal, another CA, half an identity, a revoked principal.
+    const stranger = h.clientCertificate('nobody-here');
+    // An API key, when also given, is what counts (here the admin's, with a refused certificate).
+    ok(await h.ctl(['--cert', stranger.cert, '--key', stranger.key, 'status']));
+    const foreign = h.clientCertificate('cert-viewer', { foreign: true });
+    const [unknown, otherCa, halfIdentity] = await Promise.all([
+      h.ctl(['--cert', stranger.cert, '--key', stranger.key, 'status'], noToken),
+      h.ctl(['--cert', foreign.cert, '--key', foreign.key, 'status'], noToken),
+      h.ctl(['--cert', mine.cert, 'status'], noToken),
+    ]);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /^error: the client certificate names "nobody-here", which is no active principal/m,
+    );
+    assert.equal(otherCa.code, 1);
+    // TLS does not verify it against grpc.tls.ca_file, so the call is as if it had none.
+    assert.match(otherCa.stderr, /^error: no API key or client certificate: pass --token/m);
+    assert.equal(halfIdentity.code, 1);
+    assert.match(halfIdentity.stderr, /key.*a client certificate needs both/);
+    ok(await h.ctl(['--reason', 'e2e', 'principals', 'revoke', p.principal_id]));
+    const revoked = await h.ctl(['--cert', mine.cert, '--key', mine.key, 'status'], noToken);
+    assert.equal(revoked.code, 1);
+    assert.match(revoked.stderr, /names "cert-viewer", which is no active principal/);
+  });
+
   it('a readonly principal reads but cannot write, and the refusal is recorded', async () => {
     const ro = await h.createPrincipal('ro-viewer', 'readonly');
     ok(await h.ctl(['leases', 'ls'], { token: ro.api_key }));

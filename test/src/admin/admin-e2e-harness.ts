@@ -3,9 +3,9 @@
 // `tmcpctl` (and, on request, a real `tmcp-agent`) against it as a user would. Everything it
 // starts is stopped, and the database, the Redis keys and the temporary files are removed, by
 // stop().
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,6 +64,12 @@ export interface AdminHarness {
   ): Promise<R[]>;
   /** Resolves with the first server log line (past or future) whose msg matches. */
   untilServerLog(msg: RegExp): Promise<LogEntry>;
+  /**
+   * A client certificate with subject CN=`name` (and clientAuth usage), issued by the admin
+   * client CA the server trusts (grpc.tls.ca_file) — or by another CA with `foreign`. Made with
+   * openssl, as an operator would. Returns the PEM file paths.
+   */
+  clientCertificate(name: string, options?: { foreign?: boolean }): { cert: string; key: string };
   /** Enrolls a real tmcp-agent with `joinToken` and runs it until it is connected. */
   startAgent(joinToken: string): Promise<RunningAgent>;
   stop(): Promise<void>;
@@ -78,6 +84,8 @@ export async function startAdminHarness(): Promise<AdminHarness> {
   dbUrl.pathname = `/${dbName}`;
   const home = mkdtempSync(path.join(tmpdir(), 'tmcp-e2e-admin-'));
   const caDir = path.join(home, 'ca');
+  const adminCa = makeCa(home, 'admin-client-ca');
+  const foreignCa = makeCa(home, 'foreign-ca');
   const serverEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -90,6 +98,8 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     TMCP_SERVICE__LOG_LEVEL: 'info',
     TMCP_GRPC__HOST: '127.0.0.1',
     TMCP_GRPC__PORT: '0',
+    // Admin client certificates of this CA name principals (API keys keep working).
+    TMCP_GRPC__TLS__CA_FILE: adminCa.cert,
     TMCP_AGENT_SERVICE__HOST: '127.0.0.1',
     TMCP_AGENT_SERVICE__PORT: '0',
     TMCP_AGENT_SERVICE__CA_DIR: caDir,
@@ -231,6 +241,8 @@ export async function startAdminHarness(): Promise<AdminHarness> {
       sql: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
         (await db.query<R>(text, params)).rows,
       untilServerLog: (msg) => serverLog.until(msg, server),
+      clientCertificate: (name, options = {}) =>
+        issueClientCertificate(home, options.foreign === true ? foreignCa : adminCa, name),
       startAgent,
       stop: cleanup,
     };
@@ -334,6 +346,77 @@ export function followCtl(child: ChildProcess): FollowedCtl {
         });
       }),
   };
+}
+
+interface CaFiles {
+  cert: string;
+  key: string;
+}
+
+function openssl(args: readonly string[]): void {
+  execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function makeCa(dir: string, name: string): CaFiles {
+  const files = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    files.key,
+    '-out',
+    files.cert,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  return files;
+}
+
+function issueClientCertificate(dir: string, ca: CaFiles, name: string): CaFiles {
+  const base = path.join(dir, `client-${name}-${randomBytes(3).toString('hex')}`);
+  const files = { cert: `${base}.crt`, key: `${base}.key` };
+  const extensions = `${base}.ext`;
+  writeFileSync(extensions, 'extendedKeyUsage=clientAuth\n');
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    files.key,
+    '-out',
+    `${base}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${base}.csr`,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    extensions,
+    '-out',
+    files.cert,
+  ]);
+  return files;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,6 +1,6 @@
 // Who is calling the admin API: a principal's API key in `authorization: Bearer …`, checked on
-// every call (a revoked key is refused at once), or — the seam for mTLS admins — a client
-// certificate accepted by an AdminCertificateAuthenticator when one is provided.
+// every call (a revoked key is refused at once), or else a client certificate that the
+// AdminCertificateAuthenticator (AdminClientCertificates: grpc.tls.ca_file) maps to a principal.
 import type { PeerCertificate } from 'node:tls';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppError } from '@tmcp/errors';
@@ -16,7 +16,10 @@ export interface AdminCaller {
   via: 'api_key' | 'certificate';
 }
 
-/** Maps a verified client certificate to a caller; undefined when it is not an admin's. */
+/**
+ * Maps a presented client certificate to a caller: undefined when client certificates are not
+ * accepted (or none was presented); an `unauthenticated` AppError when it is refused.
+ */
 export interface AdminCertificateAuthenticator {
   authenticate(certificate: PeerCertificate): Promise<AdminCaller | undefined>;
 }
@@ -55,7 +58,7 @@ export class AdminCallerAuthenticator {
     }
     throw new AppError(
       'unauthenticated',
-      'no API key: pass --token, set TMCPCTL_TOKEN, or add "token:" to ~/.config/tmcp/tmcpctl.yaml',
+      'no API key or client certificate: pass --token (or --cert and --key), set TMCPCTL_TOKEN, or add "token:" to ~/.config/tmcp/tmcpctl.yaml',
     );
   }
 }

@@ -82,16 +82,49 @@ describe('adminTransport', () => {
     );
   });
 
-  it('refuses a CA file without a server certificate', async () => {
+  it('with a client CA, still serves clients that present no certificate (asked, not required)', async () => {
+    const ca = await internal();
+    const transport = await adminTransport(
+      { host: '127.0.0.1', port: 0, tls: { caFile: join(dir, 'ca.crt') } },
+      ca,
+      (file) => readFileSync(file),
+    );
+    const server = new grpc.Server();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', transport.credentials, (err, p) =>
+        err === null ? resolve(p) : reject(err),
+      ),
+    );
+    try {
+      const authorized = await new Promise<boolean>((resolve, reject) => {
+        const socket = tls.connect({
+          host: '127.0.0.1',
+          port,
+          ca: readFileSync(join(dir, 'ca.crt')),
+          ALPNProtocols: ['h2'],
+        });
+        socket.once('secureConnect', () => {
+          resolve(socket.authorized);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      assert.equal(authorized, true);
+    } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('reports an unreadable client CA file by its setting', async () => {
     await assert.rejects(
       adminTransport(
-        { host: '127.0.0.1', port: 0, tls: { caFile: '/tls/ca.pem' } },
+        { host: '127.0.0.1', port: 0, tls: { caFile: '/tls/missing-ca.pem' } },
         await internal(),
         readFile,
       ),
       {
         code: 'bad_parameter',
-        message: /^grpc\.tls\.ca_file is set without/,
+        message: 'grpc.tls.ca_file: cannot read /tls/missing-ca.pem (ENOENT)',
       },
     );
   });

@@ -1,6 +1,8 @@
 // How the admin gRPC port is protected: always TLS, because API keys travel in its metadata.
-// With `grpc.tls` it serves the configured certificate; without it, a certificate issued by the
-// control plane's own CA (the one agents trust), whose file `tmcpctl --ca` takes.
+// With `grpc.tls.cert_file`/`key_file` it serves the configured certificate; without them, a
+// certificate issued by the control plane's own CA (the one agents trust), whose file
+// `tmcpctl --ca` takes. With `grpc.tls.ca_file` it also asks clients for a certificate — asks,
+// not requires, so API keys keep working; AdminClientCertificates verifies what is presented.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from '@tmcp/config';
@@ -29,42 +31,48 @@ export async function adminTransport(
   readFile: ReadFile = readFileSync,
 ): Promise<AdminTransport> {
   const { certFile, keyFile, caFile } = grpcConfig.tls;
+  const clientCa = caFile === undefined ? null : readTlsFile('grpc.tls.ca_file', caFile, readFile);
   if (certFile !== undefined && keyFile !== undefined) {
     const cert = readTlsFile('grpc.tls.cert_file', certFile, readFile);
     const key = readTlsFile('grpc.tls.key_file', keyFile, readFile);
-    // ca_file is kept for client-certificate authentication (not requested yet: see the
-    // certificate seam in AdminCallerAuthenticator).
-    if (caFile !== undefined) readTlsFile('grpc.tls.ca_file', caFile, readFile);
-    return {
-      credentials: grpc.ServerCredentials.createSsl(
-        null,
-        [{ cert_chain: cert, private_key: key }],
-        false,
-      ),
-      caFile: undefined,
-    };
-  }
-  if (caFile !== undefined) {
-    throw new AppError(
-      'bad_parameter',
-      'grpc.tls.ca_file is set without grpc.tls.cert_file and grpc.tls.key_file: the admin API needs a server certificate and key to serve TLS',
-    );
+    return { credentials: serverCredentials(cert, key, clientCa), caFile: undefined };
   }
   const identity = await internal.issueServerCertificate([grpcConfig.host]);
   return {
-    credentials: grpc.ServerCredentials.createSsl(
-      null,
-      [
-        {
-          // The chain lets a client that pins the CA verify without a separate file.
-          cert_chain: Buffer.from(identity.certPem + internal.certificatePem),
-          private_key: Buffer.from(identity.keyPem),
-        },
-      ],
-      false,
+    credentials: serverCredentials(
+      // The chain lets a client that pins the CA verify without a separate file.
+      Buffer.from(identity.certPem + internal.certificatePem),
+      Buffer.from(identity.keyPem),
+      clientCa,
     ),
     caFile: internal.certificateFile,
   };
+}
+
+function serverCredentials(
+  certificate: Buffer,
+  privateKey: Buffer,
+  clientCa: Buffer | null,
+): grpc.ServerCredentials {
+  if (clientCa === null) {
+    return grpc.ServerCredentials.createSsl(
+      null,
+      [{ cert_chain: certificate, private_key: privateKey }],
+      false,
+    );
+  }
+  // createSsl can only require client certificates or not ask for them; the provider form asks
+  // (requestCert) without requiring (rejectUnauthorized false). grpc-js registers its watcher
+  // after adding these listeners: answer asynchronously.
+  const provider: grpc.experimental.CertificateProvider = {
+    addCaCertificateListener: (listener) =>
+      queueMicrotask(() => listener({ caCertificate: clientCa })),
+    removeCaCertificateListener: () => undefined,
+    addIdentityCertificateListener: (listener) =>
+      queueMicrotask(() => listener({ certificate, privateKey })),
+    removeIdentityCertificateListener: () => undefined,
+  };
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
 }
 
 function readTlsFile(key: string, file: string, readFile: ReadFile): Buffer {

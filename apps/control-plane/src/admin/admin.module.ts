@@ -10,7 +10,11 @@ import { OperationsModule } from '../operations/operations.module.js';
 import { PrincipalsModule } from '../principals/principals.module.js';
 import { RolesModule } from '../roles/roles.module.js';
 import { AdminCallGuard } from './admin-call-guard.js';
-import { AdminCallerAuthenticator } from './admin-caller-authenticator.js';
+import {
+  ADMIN_CERTIFICATE_AUTHENTICATOR,
+  AdminCallerAuthenticator,
+} from './admin-caller-authenticator.js';
+import { AdminClientCertificates } from './admin-client-certificates.js';
 import { AdminGrpcServer } from './admin-grpc-server.js';
 import { AdminServiceHandlers } from './admin-service.handlers.js';
 
@@ -28,6 +32,8 @@ import { AdminServiceHandlers } from './admin-service.handlers.js';
     // runs its own instance.
     ReadinessService,
     AdminCallerAuthenticator,
+    // Client certificates of grpc.tls.ca_file name principals (none accepted when it is unset).
+    { provide: ADMIN_CERTIFICATE_AUTHENTICATOR, useClass: AdminClientCertificates },
     AdminCallGuard,
     AdminServiceHandlers,
     AdminGrpcServer,

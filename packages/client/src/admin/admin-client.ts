@@ -23,6 +23,13 @@ export interface AdminClientOptions extends AdminCallAudit {
   token?: string | undefined;
   /** The CA that signed the server's certificate: a PEM file path or the PEM itself. */
   ca?: string | Buffer | undefined;
+  /**
+   * A client certificate and its key (PEM file paths or the PEM itself), set together: the
+   * server maps the certificate's CN to a principal when it accepts client certificates
+   * (`grpc.tls.ca_file`). An API key, when also given, is what the server uses.
+   */
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
   /** TLS without verifying the server's certificate (development only). Excludes `ca`. */
   insecure?: boolean | undefined;
   /** Deadline of unary calls (streams have none). Default 15 s. */
@@ -109,6 +116,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
 }
 
 function channelCredentials(options: AdminClientOptions): grpc.ChannelCredentials {
+  const identity = clientIdentity(options);
   if (options.insecure === true) {
     if (options.ca !== undefined) {
       throw new AppError(
@@ -117,28 +125,42 @@ function channelCredentials(options: AdminClientOptions): grpc.ChannelCredential
       );
     }
     // Encrypted, but anyone in the middle could pose as the server: development only.
-    return grpc.credentials.createSsl(null, null, null, {
+    return grpc.credentials.createSsl(null, identity.key, identity.cert, {
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     });
   }
-  if (options.ca === undefined) return grpc.credentials.createSsl();
-  return grpc.credentials.createSsl(readCa(options.ca));
+  return grpc.credentials.createSsl(
+    options.ca === undefined ? null : readPem('ca', options.ca),
+    identity.key,
+    identity.cert,
+  );
 }
 
-function readCa(ca: string | Buffer): Buffer {
-  if (Buffer.isBuffer(ca)) return ca;
-  if (ca.includes('-----BEGIN')) return Buffer.from(ca);
+function clientIdentity(options: AdminClientOptions): { key: Buffer | null; cert: Buffer | null } {
+  if (options.cert === undefined && options.key === undefined) return { key: null, cert: null };
+  if (options.cert === undefined || options.key === undefined) {
+    throw AppError.badParameter(
+      options.cert === undefined ? 'cert' : 'key',
+      'is required with --' +
+        (options.cert === undefined ? 'key' : 'cert') +
+        ': a client certificate needs both',
+    );
+  }
+  return { cert: readPem('cert', options.cert), key: readPem('key', options.key) };
+}
+
+function readPem(field: string, value: string | Buffer): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value.includes('-----BEGIN')) return Buffer.from(value);
   try {
-    return readFileSync(ca);
+    return readFileSync(value);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw AppError.badParameter(
-      'ca',
-      `cannot read ${ca} (${typeof code === 'string' ? code : 'unreadable'})`,
-      {
-        cause: err,
-      },
+      field,
+      `cannot read ${value} (${typeof code === 'string' ? code : 'unreadable'})`,
+      { cause: err },
     );
   }
 }
