@@ -85,20 +85,19 @@ export class LeaseReaper {
 
   /**
    * Re-adds what Redis lost (a flush, a failover, a failed add): expiry jobs, starts of leases
-   * not yet active, the extend of an extended active lease, stops. Each is idempotent on the
-   * agent (same lease and generation), so re-sending one it already carried out is harmless.
+   * not yet active, the extend of an extended active lease whose expiry was lost too, stops.
+   * Each is idempotent on the agent (same lease and generation), so re-sending one it already
+   * carried out is harmless.
    */
   private async requeue(): Promise<number> {
     let requeued = 0;
     for (const lease of await this.leases.live()) {
       const { leaseId, generation, agentId } = lease;
       if (agentId === null) continue;
-      if (
+      const expiryLost =
         lease.status !== 'stopping' &&
-        (await this.dispatcher.ensureExpiry(leaseId, generation, lease.expiresAt))
-      ) {
-        requeued++;
-      }
+        (await this.dispatcher.ensureExpiry(leaseId, generation, lease.expiresAt));
+      if (expiryLost) requeued++;
       // `starting`: the start job may be gone with Redis before the agent got it.
       if (lease.status === 'pending' || lease.status === 'starting') {
         if (
@@ -109,8 +108,11 @@ export class LeaseReaper {
         )
           requeued++;
       }
-      // Generations above 1 come from extends: the newest one must reach the agent.
-      if (lease.status === 'active' && generation > 1) {
+      // Generations above 1 come from extends. LeaseService.extend adds the extend job before
+      // the generation's expiry job, so a missing expiry means the extend may be lost as well
+      // (a completed extend job ages out of Redis; its delayed expiry job does not). The agent's
+      // heartbeats, which name the generation it runs, catch every other case.
+      if (lease.status === 'active' && generation > 1 && expiryLost) {
         const extend = { name: 'lease.extend', data: { leaseId, generation } } as const;
         if (await this.dispatcher.ensureAgentCommand(agentId, extend)) requeued++;
       }

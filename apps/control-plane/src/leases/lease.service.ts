@@ -248,17 +248,19 @@ export class LeaseService {
       );
     }
     this.events.notify(leaseId);
-    // Postgres already holds the new deadline: Redis down is not fatal here either. The reaper
-    // re-arms the expiry and re-sends the extend, and the agent's next heartbeat (an older
-    // generation of an active lease) gets its ExtendLease straight away.
+    // Postgres already holds the new deadline: Redis down is not fatal here either. The agent's
+    // next heartbeat (an older generation of an active lease) gets its ExtendLease straight
+    // away, and the reaper re-arms the expiry and re-sends the extend. The extend job goes
+    // first: the reaper takes a missing expiry job of an extended generation as the sign that
+    // its extend may be missing too.
     try {
-      await this.dispatcher.scheduleExpiry(leaseId, extended.generation, extended.expiresAt);
       if (extended.agentId !== null) {
         await this.dispatcher.sendToAgent(extended.agentId, {
           name: 'lease.extend',
           data: { leaseId, generation: extended.generation },
         });
       }
+      await this.dispatcher.scheduleExpiry(leaseId, extended.generation, extended.expiresAt);
       await this.dispatcher.cancelExpiry(leaseId, lease.generation);
     } catch (error) {
       this.logger.warn(
