@@ -1,6 +1,8 @@
 // End to end, every tool for every built-in role: tools/list shows exactly what the policy engine
-// allows the role, every other tool is refused (JSON-RPC access denied, a `denied` row), and every
-// allowed tool gets past the policy (read-only tools without required arguments answer outright).
+// allows the role, every other tool is refused by the policy (JSON-RPC access denied, a `denied`
+// row), and every allowed tool, called with valid arguments and a reason, gets past validation and
+// the policy and runs (a `succeeded` or `failed` row; read-only tools without required arguments
+// answer outright).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +18,7 @@ import {
   type E2eDatabase,
   type SimCluster,
 } from '../support/index.js';
+import { VALID_ARGUMENTS } from './tool-call-arguments.js';
 
 const ROLES = ['admin', 'operator', 'user', 'readonly'] as const;
 type Role = (typeof ROLES)[number];
@@ -90,9 +93,11 @@ describe('every tool for every built-in role (end to end)', () => {
       assert.deepEqual(listed, [...allowed].sort(), 'tools/list');
 
       const refused: string[] = [];
+      const ran: string[] = [];
       for (const tool of all) {
-        // Every tool accepts a reason; changes need one to pass the policy.
-        const call = client.callTool({ name: tool.name, arguments: { reason: 'role matrix' } });
+        const args = VALID_ARGUMENTS[tool.name];
+        assert.ok(args !== undefined, `no valid arguments for ${tool.name} in the table`);
+        const call = client.callTool({ name: tool.name, arguments: args });
         if (!allowed.has(tool.name)) {
           await assert.rejects(
             call,
@@ -102,33 +107,42 @@ describe('every tool for every built-in role (end to end)', () => {
           refused.push(tool.name);
           continue;
         }
-        const outcome = await call.then(
-          (result) => ({ result }),
-          (error: unknown) => ({ error }),
+        // Valid arguments: an allowed tool passes validation and the policy and runs. What it
+        // answers may be a tool error (an unknown lease, no edge agent), never a refusal.
+        const result = await call.catch((error: unknown) =>
+          assert.fail(`${role} ${tool.name} was refused: ${String(error)}`),
         );
-        if ('error' in outcome) {
-          // Missing arguments are fine here (-32602); a policy refusal is not.
-          assert.ok(
-            !(outcome.error instanceof ProtocolError && outcome.error.code === ACCESS_DENIED),
-            `${role} was refused its own tool ${tool.name}: ${String(outcome.error)}`,
-          );
-        } else if (tool.annotations?.readOnlyHint === true && !tool.inputSchema.required?.length) {
+        ran.push(tool.name);
+        if (tool.annotations?.readOnlyHint === true && !tool.inputSchema.required?.length) {
           assert.notEqual(
-            outcome.result.isError,
+            result.isError,
             true,
-            `${role} ${tool.name}: ${JSON.stringify(outcome.result.content).slice(0, 300)}`,
+            `${role} ${tool.name}: ${JSON.stringify(result.content).slice(0, 300)}`,
           );
         }
       }
+      assert.deepEqual(ran.slice().sort(), [...allowed].sort(), 'every allowed tool ran');
 
-      const rows = await db.query<{ tool: string }>(
-        `SELECT tool FROM operations WHERE actor = $1 AND status = 'denied' ORDER BY tool`,
+      const rows = await db.query<{ tool: string; status: string }>(
+        `SELECT tool, status FROM operations WHERE actor = $1`,
         [`matrix-${role}`],
       );
       assert.deepEqual(
-        rows.map((r) => r.tool),
+        rows
+          .filter((r) => r.status === 'denied')
+          .map((r) => r.tool)
+          .sort(),
         refused.sort(),
         'every refusal is a denied operation',
+      );
+      // Every allowed call is one row that got past the policy and ran (succeeded or failed).
+      assert.deepEqual(
+        rows
+          .filter((r) => r.status !== 'denied')
+          .map((r) => `${r.tool}:${r.status === 'running' ? 'running' : 'ran'}`)
+          .sort(),
+        ran.sort().map((t) => `${t}:ran`),
+        'every allowed tool ran, recorded',
       );
     });
   }
