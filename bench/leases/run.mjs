@@ -1,146 +1,243 @@
-// Lease benchmark: start latency, expiry precision, control-plane cost of many heartbeating
-// agents, log throughput into PostgreSQL. Runs the control plane's agent/lease half in-process
-// (real PostgreSQL, Redis, gRPC over mTLS) against lightweight simulated agents (FakeAgent:
-// real proto clients that run no processes). Prints figures and machine info.
-//   npm run build -w @tmcp/control-plane && node bench/leases/run.mjs
+#!/usr/bin/env node
+// Lease benchmark of the control plane, run as its own process: a spawned `tmcp-server serve`
+// (real PostgreSQL and Redis, the Teleport simulator) and, in this process, N lightweight
+// simulated agents (FakeAgent: enrolled through the real Enroll RPC with a join token, connected
+// over mTLS gRPC with their certificates, answering StartLease at once without running tsh).
+//  1. start latency: MCP `start_proxy` (SDK client, C concurrent callers) → the call returns
+//     `active` (insert, BullMQ dispatch, stream, agent ack + LeaseStarted, wake-up);
+//  2. control-plane CPU (utime+stime deltas of /proc/<pid>/stat) and RSS (VmRSS) while the N
+//     agents heartbeat, first with no lease, then with M active leases;
+//  3. log throughput end to end: the agents send LeaseLogBatch messages on their streams and
+//     this process counts the lines landed in lease_logs over time.
+// The bench's own CPU (the agents, the MCP clients) is not in the figures: only the server's
+// process is sampled. TTL precision needs real lease processes: see real-agent.mjs.
+// Build first: npx turbo run build --filter=@tmcp/e2e... --filter=@tmcp/control-plane...
 import 'reflect-metadata';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LeaseWorld } from '../../test/dist/leases/lease-world.js';
+import {
+  distribution,
+  intFlags,
+  machine,
+  pool,
+  printTable,
+  sampleProcess,
+  sleep,
+  usageText,
+} from './common.mjs';
 
-const cp = new URL('../../apps/control-plane/dist/', import.meta.url);
-const { startLeaseHarness } = await import(
-  new URL('leases/lease-test-harness.testing.js', cp).href
+const cpDist = new URL('../../apps/control-plane/dist/', import.meta.url);
+const { enrollFakeAgent, FakeAgent } = await import(
+  new URL('agents/fake-agent.testing.js', cpDist).href
 );
+const { JoinTokensService } = await import(new URL('agents/join-tokens.service.js', cpDist).href);
 
-const LEASES = Number(process.env.BENCH_LEASES ?? 300);
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 100);
-const EXPIRING = Number(process.env.BENCH_EXPIRING ?? 50);
-const LOG_LINES = Number(process.env.BENCH_LOG_LINES ?? 200_000);
-
-const pct = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const ms = (n) => `${n.toFixed(1)} ms`;
-function summary(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return `p50 ${ms(pct(s, 50))}  p90 ${ms(pct(s, 90))}  p99 ${ms(pct(s, 99))}  max ${ms(s[s.length - 1])}  (n=${s.length})`;
-}
-async function pool(items, concurrency, fn) {
-  const out = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (i < items.length) {
-        const k = i++;
-        out[k] = await fn(items[k], k);
-      }
-    }),
-  );
-  return out;
-}
-
-console.log(
-  `machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`,
+const flags = intFlags(
+  {
+    agents: 100,
+    leases: 200,
+    concurrency: 8,
+    active: 0,
+    'heartbeat-seconds': 10,
+    'load-seconds': 20,
+    'log-lines': 200_000,
+    'log-batch': 500,
+    'log-leases': 50,
+  },
+  'node bench/leases/run.mjs [flags]: control plane as its own process, simulated agents.\n' +
+    '  --active M: active leases while sampling (default = --leases; extra ones are untimed)',
 );
-const h = await startLeaseHarness({
-  policy: { max_concurrent_proxies_per_actor: 100_000, max_proxy_ttl_seconds: 86_400 },
+const ACTIVE = Math.max(flags.active, flags.leases);
+/** lease_logs keeps the newest 5000 lines of a lease: stay under it so counting is exact. */
+const PER_LEASE_MAX = 4_000;
+
+console.log(`machine: ${machine()}`);
+const started = performance.now();
+const world = await LeaseWorld.create({
+  server: {
+    policy: {
+      max_concurrent_proxies_per_actor: ACTIVE + 100,
+      max_proxy_ttl_seconds: 3600,
+    },
+  },
+  agentService: { heartbeat_interval_seconds: flags['heartbeat-seconds'] },
 });
+const agents = [];
+const timers = [];
+const rows = [];
 try {
-  const agents = [];
-  for (let i = 0; i < AGENTS; i++) agents.push(await h.connectAgent());
-  console.log(`${AGENTS} simulated agents enrolled and connected`);
+  const server = await world.start();
+  console.log(`tmcp-server pid ${server.pid}, agent service ${server.agentAddr}`);
 
-  // 1. Start latency: LeaseService.start → active (insert under the cap lock, BullMQ dispatch,
-  // stream write, agent ack + LeaseStarted, Postgres update, waiter wake-up).
-  const latencies = await pool(Array.from({ length: LEASES }), 16, async (_, k) => {
+  // Simulated agents: join tokens minted in the server's database, then the real Enroll RPC.
+  const caPem = readFileSync(path.join(world.dir, 'ca', 'ca.crt'), 'utf8');
+  const tokens = new JoinTokensService(world.db, { agentService: { joinTokenTtlSeconds: 900 } });
+  // Enrollment one at a time: the simulated agents' CSRs all propose the same name, and
+  // concurrent enrollments with one proposed name race on the unique name (found by this bench).
+  const identities = [];
+  for (let i = 0; i < flags.agents; i++) {
+    const { token } = await tokens.create({ labels: {}, createdBy: 'bench' });
+    identities.push(await enrollFakeAgent(server.agentAddr, caPem, token));
+  }
+  await pool(identities.length, 8, async (k) => {
+    const agent = new FakeAgent(identities[k], server.agentAddr);
+    await agent.connect();
+    agents.push(agent);
+  });
+  let heartbeats = 0;
+  let heartbeatErrors = 0;
+  const period = flags['heartbeat-seconds'] * 1000;
+  for (const agent of agents) {
+    const beat = () =>
+      agent.heartbeat().then(
+        () => heartbeats++,
+        () => heartbeatErrors++,
+      );
+    // Spread over the period, as independent agents would be.
+    timers.push(
+      setTimeout(() => {
+        void beat();
+        timers.push(setInterval(() => void beat(), period));
+      }, Math.random() * period),
+    );
+  }
+  console.log(`${agents.length} simulated agents enrolled and connected`);
+
+  const idle = sampleProcess(server.pid);
+  await sleep(flags['load-seconds'] * 1000);
+  const idleUsage = idle.stop();
+  rows.push([
+    'control plane, agents idle',
+    usageText(idleUsage),
+    `${agents.length} agents, heartbeat every ${flags['heartbeat-seconds']} s, 0 leases, ${idleUsage.seconds.toFixed(0)} s`,
+  ]);
+
+  // 1. Start latency through MCP.
+  const callers = [];
+  for (let i = 0; i < flags.concurrency; i++) callers.push(await world.mcp());
+  await callers[0].call('stop_proxy', {
+    lease_id: (await callers[0].startDb({ ttl_seconds: 60 })).lease_id,
+    reason: 'bench warm-up',
+  });
+  const startUsage = sampleProcess(server.pid);
+  const t0 = performance.now();
+  const latencies = await pool(flags.leases, flags.concurrency, async (_, worker) => {
     const t = performance.now();
-    const lease = await h.leases.start({
-      actor: `actor-${k % 50}`,
-      kind: 'proxy_db',
-      target: { db: 'pg' },
-      ttlSeconds: 3600,
-    });
-    if (lease.status !== 'active') throw new Error(`lease ${lease.leaseId} is ${lease.status}`);
+    const lease = await callers[worker].startDb({ ttl_seconds: 3600, reason: 'bench' });
+    if (lease.status !== 'active') throw new Error(`lease ${lease.lease_id} is ${lease.status}`);
     return performance.now() - t;
   });
-  console.log(`start latency (start → active, 16 concurrent callers): ${summary(latencies)}`);
-
-  // 2. Expiry precision of the control plane: ended_at (DB clock when the delayed expiry job
-  // marked it expired) − expires_at. The agent-side kill needs the real tmcp-agent (not measured).
-  const expiring = await pool(Array.from({ length: EXPIRING }), 16, async (_, k) =>
-    h.leases.start({ actor: `exp-${k}`, kind: 'proxy_db', target: { db: 'pg' }, ttlSeconds: 2 }),
-  );
-  const ids = expiring.map((l) => l.leaseId);
-  for (;;) {
-    const [row] = await h.dataSource.query(
-      `SELECT count(*)::int AS n FROM leases WHERE lease_id = ANY($1) AND status = 'expired'`,
-      [ids],
+  const startSeconds = (performance.now() - t0) / 1000;
+  const during = startUsage.stop();
+  rows.push([
+    'lease start latency (MCP → active)',
+    distribution(latencies),
+    `n=${latencies.length}, ${flags.concurrency} concurrent MCP clients, ${(latencies.length / startSeconds).toFixed(1)} starts/s`,
+  ]);
+  rows.push(['control plane, during starts', usageText(during), `${startSeconds.toFixed(1)} s`]);
+  if (ACTIVE > flags.leases) {
+    await pool(ACTIVE - flags.leases, flags.concurrency, (_, worker) =>
+      callers[worker].startDb({ ttl_seconds: 3600, reason: 'bench' }),
     );
-    if (row.n === ids.length) break;
-    await new Promise((r) => setTimeout(r, 100));
   }
-  const rows = await h.dataSource.query(
-    `SELECT extract(epoch FROM (ended_at - expires_at)) * 1000 AS late FROM leases WHERE lease_id = ANY($1)`,
-    [ids],
-  );
-  console.log(
-    `expiry precision (ended_at − expires_at, delayed BullMQ job): ${summary(rows.map((r) => Number(r.late)))}`,
-  );
 
-  // 3. Cost of many heartbeating agents with many active leases (each heartbeat = presence
-  // update + inventory reconcile query). Agents heartbeat every second for 10 s.
-  const [active] = await h.dataSource.query(
+  // 2. Control-plane cost with M active leases (each heartbeat carries its inventory).
+  const [{ n: active }] = await world.db.query(
     `SELECT count(*)::int AS n FROM leases WHERE status = 'active'`,
   );
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let beats = 0;
-  for (let s = 0; s < 10; s++) {
-    const tick = performance.now();
-    await Promise.all(
-      agents.map(async (a) => {
-        await a.heartbeat();
-        beats++;
-      }),
-    );
-    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (performance.now() - tick))));
-  }
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const mem = process.memoryUsage();
-  console.log(
-    `heartbeats: ${AGENTS} agents × 1/s for ${wall.toFixed(1)} s with ${active.n} active leases: ` +
-      `${(beats / wall).toFixed(0)} heartbeats/s, CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(1)}% of one core ` +
-      `(control plane AND simulated agents, one process), RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
-  );
+  const beats0 = heartbeats;
+  const loaded = sampleProcess(server.pid);
+  await sleep(flags['load-seconds'] * 1000);
+  const loadedUsage = loaded.stop();
+  rows.push([
+    'control plane, active leases',
+    usageText(loadedUsage),
+    `${agents.length} agents, ${active} active leases, ${((heartbeats - beats0) / loadedUsage.seconds).toFixed(1)} heartbeats/s, ${loadedUsage.seconds.toFixed(0)} s`,
+  ]);
 
-  // 4. Log throughput into PostgreSQL: batches of 500 lines (≈ one agent batch), 20 leases in
-  // parallel, through LeaseReportService (idempotent insert + per-lease retention delete).
-  const leases = await h.dataSource.query(
-    `SELECT lease_id, edge_agent_id FROM leases WHERE status = 'active' LIMIT 20`,
+  // 3. Log throughput: LeaseLogBatch on the agents' streams → lease_logs.
+  const owned = agents.flatMap((agent) =>
+    [...agent.running].map(([leaseId, l]) => ({ agent, leaseId, generation: l.generation })),
   );
-  const perLease = Math.ceil(LOG_LINES / leases.length);
+  const logLeases = owned.slice(
+    0,
+    Math.max(flags['log-leases'], Math.ceil(flags['log-lines'] / PER_LEASE_MAX)),
+  );
+  const perLease = Math.ceil(flags['log-lines'] / logLeases.length);
+  if (perLease > PER_LEASE_MAX) {
+    throw new Error(
+      `${perLease} lines per lease exceeds ${PER_LEASE_MAX}: raise --active or lower --log-lines`,
+    );
+  }
+  const total = perLease * logLeases.length;
+  const ids = logLeases.map((l) => l.leaseId);
+  const countLanded = async () =>
+    (
+      await world.db.query(
+        `SELECT count(*)::int AS n FROM lease_logs WHERE lease_id = ANY($1) AND stream <> 'system'`,
+        [ids],
+      )
+    )[0].n;
+  const base = await countLanded();
+  const text = (seq) =>
+    `2026-01-01T00:00:00.000Z INFO proxy: connection ${seq} from 127.0.0.1:54321 accepted`;
+  const logUsage = sampleProcess(server.pid);
   const tl = performance.now();
-  await Promise.all(
-    leases.map(async (l) => {
-      for (let seq = 1; seq <= perLease; seq += 500) {
-        const lines = Array.from({ length: Math.min(500, perLease - seq + 1) }, (_, i) => ({
-          seq: seq + i,
-          ts: new Date(),
-          stream: 'stdout',
-          line: `2026-01-01T00:00:00Z INFO proxy: connection ${seq + i} from 127.0.0.1:54321 accepted`,
-        }));
-        await h.reports.logs(l.edge_agent_id, {
-          leaseId: l.lease_id,
-          generation: 1,
-          dropped: 0,
-          lines,
+  const sending = Promise.all(
+    logLeases.map(async ({ agent, leaseId, generation }) => {
+      for (let seq = 1; seq <= perLease; seq += flags['log-batch']) {
+        const now = Date.now();
+        const ts = { seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 };
+        const lines = [];
+        for (let s = seq; s < Math.min(seq + flags['log-batch'], perLease + 1); s++) {
+          lines.push({ seq: BigInt(s), ts, stream: 1, line: text(s) });
+        }
+        await agent.send({
+          case: 'leaseLogBatch',
+          value: { leaseId, generation, dropped: 0n, lines },
         });
       }
     }),
   );
-  const secs = (performance.now() - tl) / 1000;
-  console.log(
-    `log throughput: ${((perLease * leases.length) / secs).toFixed(0)} lines/s into lease_logs (${perLease * leases.length} lines, ${leases.length} leases in parallel, retention 5000/lease)`,
-  );
+  let landed = 0;
+  let lastChange = performance.now();
+  const curve = [];
+  while (landed < total) {
+    await sleep(250);
+    const n = (await countLanded()) - base;
+    if (n > landed) lastChange = performance.now();
+    landed = n;
+    curve.push({ t: (performance.now() - tl) / 1000, n });
+    if (performance.now() - lastChange > 30_000) break;
+  }
+  await sending;
+  const logSeconds = (lastChange - tl) / 1000;
+  const logUsed = logUsage.stop();
+  const half = curve.find((c) => c.n >= landed / 2);
+  rows.push([
+    'log throughput (agent stream → lease_logs)',
+    `${(landed / logSeconds).toFixed(0)} lines/s`,
+    `${landed}/${total} lines landed in ${logSeconds.toFixed(1)} s, ${logLeases.length} leases, batches of ${flags['log-batch']}` +
+      (half === undefined ? '' : `, half landed at ${half.t.toFixed(1)} s`),
+  ]);
+  rows.push([
+    'control plane, during log ingest',
+    usageText(logUsed),
+    `${logUsed.seconds.toFixed(1)} s`,
+  ]);
+  if (heartbeatErrors > 0) rows.push(['heartbeat send errors', String(heartbeatErrors), '']);
+} catch (error) {
+  console.error(`--- tmcp-server log (tail) ---\n${world.servers[0]?.tail(30) ?? ''}`);
+  throw error;
 } finally {
-  await h.close();
+  for (const t of timers) clearInterval(t);
+  for (const agent of agents) agent.close();
+  await world.close();
 }
+printTable(`bench/leases (${((performance.now() - started) / 1000).toFixed(0)} s)`, [
+  ['machine', machine(), ''],
+  ...rows,
+]);
+process.exit(0);
