@@ -23,14 +23,30 @@ export interface CliResult {
 }
 
 /** Runs a command to completion. */
-export async function runBinary(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+/**
+ * Runs the binary to completion. A run that outlives `timeoutMs` (a `serve` that was expected to
+ * refuse but started, say) is killed, so a failing test never leaves a server behind.
+ */
+export async function runBinary(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 45_000,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+  const timer = setTimeout(() => {
+    stderr += `\n[runBinary: killed after ${timeoutMs} ms]`;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  try {
+    const [code] = (await once(child, 'close')) as [number | null];
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A long-running `tmcp-server serve`, its JSON log lines collected as they arrive. */
