@@ -11,16 +11,3 @@ export const TELEPORT_CLIENT_ENV = [
   'SSL_CERT_DIR',
   'TZ',
 ] as const;
-
-/**
- * The names of `env` a tsh child may see: TELEPORT_CLIENT_ENV plus Teleport's own client
- * settings (TELEPORT_*), except TELEPORT_HOME, which the runner sets per cluster or lease.
- */
-export function teleportClientEnvAllowList(
-  env: Readonly<Record<string, string | undefined>>,
-): string[] {
-  const teleport = Object.keys(env).filter(
-    (name) => name.startsWith('TELEPORT_') && name !== 'TELEPORT_HOME',
-  );
-  return [...TELEPORT_CLIENT_ENV, ...teleport].filter((name) => env[name] !== undefined);
-}
