@@ -481,30 +481,55 @@ describe('tmcpctl against a running control plane', () => {
     assert.deepEqual([n.allow, n.rule], [false, 'requirement: reason']);
   });
 
-  it('audit ingest-status: the stored events from Postgres, table and JSON', async () => {
+  it('audit ingest-status: the stored and recently received events from Postgres, table and JSON', async () => {
+    // Within the retention (so the sweep leaves them): received 3 days, 2 hours and 10 minutes ago.
     await h.sql(
-      `INSERT INTO teleport_events (uid, event, code, time, "user", success, cluster, raw) VALUES
-        ('e2e-1', 'user.login', 'T1000I', '2025-03-01T10:00:00Z', 'alice', true, 'c', '{}'),
-        ('e2e-2', 'user.login', 'T1000W', '2025-03-02T09:30:00Z', 'bob', false, 'c', '{}')`,
+      `INSERT INTO teleport_events (uid, event, code, time, "user", success, cluster, raw, ingested_at) VALUES
+        ('e2e-1', 'user.login', 'T1000I', now() - interval '3 days', 'alice', true, 'c', '{}', now() - interval '3 days'),
+        ('e2e-2', 'user.login', 'T1000W', now() - interval '2 hours', 'bob', false, 'c', '{}', now() - interval '2 hours'),
+        ('e2e-3', 'session.start', 'T2000I', now() - interval '10 minutes', 'bob', true, 'c', '{}', now() - interval '10 minutes')`,
     );
-    const [table, jsonOut] = await Promise.all([
+    const [table, jsonOut, statusOut] = await Promise.all([
       h.ctl(['audit', 'ingest-status']),
       h.ctl(['--format', 'json', 'audit', 'ingest-status']),
+      h.ctl(['--format', 'json', 'status']),
     ]);
     assertFits80(table);
     assert.match(table.stdout, /^Enabled\s+no \(set audit\.ingest_token\)$/m);
-    assert.match(table.stdout, /^Events stored\s+2$/m);
-    assert.match(table.stdout, /^Oldest event\s+.*\(2025-03-01 10:00Z\)$/m);
+    assert.match(table.stdout, /^Events stored\s+3$/m);
+    assert.match(table.stdout, /^Oldest event\s+3d ago \(/m);
+    assert.match(table.stdout, /^Last received\s+10m ago \(/m);
+    assert.match(table.stdout, /^Stored, 1h\s+1$/m);
+    assert.match(table.stdout, /^Stored, 24h\s+2$/m);
+    assert.match(table.stdout, /^Top types, 24h\s+session\.start 1, user\.login 1$/m);
+    assert.match(
+      table.stdout,
+      /^Replica counts\s+received 0, dup 0, rejected 0, unauth 0, failed 0$/m,
+    );
     const s = json<{
       enabled: boolean;
       events_stored: string;
-      oldest_event_time: string;
-      newest_event_time: string;
+      stored_last_hour: string;
+      stored_last_day: string;
+      last_received_at: string;
+      top_event_types_last_day: { event: string; count: string }[];
+      this_replica: { replica: string; duplicates: string };
     }>(jsonOut);
     assert.deepEqual(
-      [s.enabled, s.events_stored, s.oldest_event_time, s.newest_event_time],
-      [false, '2', '2025-03-01T10:00:00Z', '2025-03-02T09:30:00Z'],
+      [s.enabled, s.events_stored, s.stored_last_hour, s.stored_last_day],
+      [false, '3', '1', '2'],
     );
+    assert.deepEqual(s.top_event_types_last_day, [
+      { event: 'session.start', count: '1' },
+      { event: 'user.login', count: '1' },
+    ]);
+    const [newest] = await h.sql<{ at: Date }>(
+      'SELECT max(ingested_at) AS at FROM teleport_events',
+    );
+    assert.equal(Date.parse(s.last_received_at), newest?.at.getTime());
+    // The replica is named as the agents' connected_replica names it.
+    assert.equal(s.this_replica.replica, json<{ replica: string }>(statusOut).replica);
+    assert.match(s.this_replica.replica, /-\d+-[0-9a-f]{6}$/);
   });
 
   it('leases ls: table, filters, pages; show: table and JSON', async () => {
@@ -723,7 +748,13 @@ describe('tmcpctl against a running control plane', () => {
     ]);
     const a = json<{ agent: { status: string; draining: boolean } }>(after).agent;
     assert.deepEqual([a.status, a.draining], ['AGENT_STATUS_ONLINE', true]);
-    assert.equal(json<{ agents_online: number }>(status).agents_online, 1);
+    const st = json<{ agents_online: number; replica: string }>(status);
+    assert.equal(st.agents_online, 1);
+    // GetStatus names the replica as Agent.connected_replica does.
+    assert.equal(
+      json<{ agent: { connected_replica: string } }>(after).agent.connected_replica,
+      st.replica,
+    );
   });
 
   it('agents revoke: the running agent stream is closed and it cannot reconnect', async () => {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { GetAuditIngestStatusResponseSchema, GetStatusResponseSchema } from '@tmcp/proto';
+import {
+  GetAuditIngestStatusResponseSchema,
+  GetStatusResponseSchema,
+  type AuditIngestReplicaCounters,
+} from '@tmcp/proto';
 import { renderFields } from '../output/table.js';
 import { formatSpan, formatWhen } from '../output/time-format.js';
 import type { ContextOf } from './command-kit.js';
@@ -60,9 +64,29 @@ export function registerStatusCommands(program: Command, contextOf: ContextOf): 
               'Retention',
               s.retention === undefined ? '-' : formatSpan(Number(s.retention.seconds) * 1000),
             ],
+            ['Stored, 1h', String(s.storedLastHour)],
+            ['Stored, 24h', String(s.storedLastDay)],
+            [
+              'Top types, 24h',
+              s.topEventTypesLastDay.map((e) => `${e.event} ${e.count}`).join(', ') || '-',
+            ],
+            ...replicaLines(s.thisReplica),
           ],
           ctx.io.columns,
         );
       });
     });
+}
+
+/** The answering replica's own counters (duplicates and refusals are only counted there). */
+function replicaLines(r: AuditIngestReplicaCounters | undefined): [string, string][] {
+  if (r === undefined) return [];
+  return [
+    ['Replica', r.replica],
+    [
+      'Replica counts',
+      `received ${r.received}, dup ${r.duplicates}, rejected ${r.rejected}, unauth ${r.unauthorized}, failed ${r.failed}`,
+    ],
+    ...(r.lastError === '' ? [] : [['Last error', r.lastError] as [string, string]]),
+  ];
 }

@@ -1,7 +1,6 @@
 // The AdminService RPCs (DESIGN §3.6). Each one has the same shape: the guard authenticates,
 // authorizes and records; the handler validates, makes one service call and maps the result.
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import {
   toJson,
   type DescMessage,
@@ -34,6 +33,7 @@ import {
 } from '@tmcp/proto';
 import { AgentsService } from '../agents/agents.service.js';
 import { JoinTokensService } from '../agents/join-tokens.service.js';
+import { REPLICA_ID } from '../agents/replica-id.js';
 import { AuditIngestReportService } from '../audit/audit-ingest-report.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { SERVER_CONFIG } from '../config/server-config.token.js';
@@ -86,6 +86,7 @@ export class AdminServiceHandlers {
     private readonly leaseTargets: LeasePolicyTargets,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(REPLICA_ID) private readonly replicaId: string,
   ) {}
 
   implementation(): Impl {
@@ -409,7 +410,7 @@ export class AdminServiceHandlers {
         };
         return {
           serverVersion: SERVER_VERSION,
-          replica: hostname(),
+          replica: this.replicaId,
           postgres: health('postgres'),
           redis: health('redis'),
           migrations: health('migrations'),
@@ -419,18 +420,31 @@ export class AdminServiceHandlers {
         };
       }),
       getAuditIngestStatus: this.unary('getAuditIngestStatus', 'admin.audit.read', async () => {
-        const { stored, replica } = await this.auditIngest.report();
+        const { stored, recent, replica } = await this.auditIngest.report();
         return {
           enabled: this.config.audit.ingestToken !== undefined,
           eventsStored: BigInt(stored.count),
           oldestEventTime: stored.oldest === null ? undefined : timestampFromDate(stored.oldest),
           newestEventTime: stored.newest === null ? undefined : timestampFromDate(stored.newest),
-          // This replica's view: the proto has no fields yet for its other counters.
           lastReceivedAt:
-            replica.lastStoredAt === null
-              ? undefined
-              : timestampFromDate(new Date(replica.lastStoredAt)),
+            recent.lastReceivedAt === null ? undefined : timestampFromDate(recent.lastReceivedAt),
           retention: { seconds: BigInt(this.config.audit.retentionDays * 86_400), nanos: 0 },
+          storedLastHour: BigInt(recent.lastHour),
+          storedLastDay: BigInt(recent.lastDay),
+          topEventTypesLastDay: recent.topTypesLastDay.map((t) => ({
+            event: t.event,
+            count: BigInt(t.count),
+          })),
+          thisReplica: {
+            replica: this.replicaId,
+            received: BigInt(replica.received),
+            stored: BigInt(replica.stored),
+            duplicates: BigInt(replica.duplicates),
+            rejected: BigInt(replica.rejected),
+            unauthorized: BigInt(replica.unauthorized),
+            failed: BigInt(replica.failed),
+            lastError: replica.lastError?.message ?? '',
+          },
         };
       }),
     };

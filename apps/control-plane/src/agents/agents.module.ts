@@ -34,6 +34,7 @@ import { newReplicaId, REPLICA_ID } from './replica-id.js';
   ],
   exports: [
     AGENT_CA,
+    REPLICA_ID,
     FederationHub,
     JoinTokensService,
     AgentServiceServer,

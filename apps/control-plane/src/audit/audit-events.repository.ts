@@ -132,6 +132,38 @@ export class AuditEventsRepository {
     };
   }
 
+  /**
+   * What was received recently, by ingested_at on the database clock (the same on every
+   * replica): events stored in the last hour and day, the last receipt, and the most frequent
+   * types of the last day.
+   */
+  async ingestSummary(topTypes: number): Promise<{
+    lastHour: number;
+    lastDay: number;
+    lastReceivedAt: Date | null;
+    topTypesLastDay: { event: string; count: number }[];
+  }> {
+    const [row] = await this.dataSource.query<
+      { last_hour: string; last_day: string; last_received_at: Date | null }[]
+    >(
+      `SELECT count(*) FILTER (WHERE ingested_at > now() - interval '1 hour') AS last_hour,
+              count(*) FILTER (WHERE ingested_at > now() - interval '1 day') AS last_day,
+              (SELECT max(ingested_at) FROM teleport_events) AS last_received_at
+         FROM teleport_events WHERE ingested_at > now() - interval '1 day'`,
+    );
+    const types = await this.dataSource.query<{ event: string; count: string }[]>(
+      `SELECT event, count(*) AS count FROM teleport_events
+        WHERE ingested_at > now() - interval '1 day'
+        GROUP BY event ORDER BY count(*) DESC, event ASC LIMIT ${int(topTypes)}`,
+    );
+    return {
+      lastHour: Number(row?.last_hour ?? 0),
+      lastDay: Number(row?.last_day ?? 0),
+      lastReceivedAt: row?.last_received_at ?? null,
+      topTypesLastDay: types.map((t) => ({ event: t.event, count: Number(t.count) })),
+    };
+  }
+
   /** Number of matching events and of failed ones among them. */
   async countTotals(filter: AuditEventFilter): Promise<{ total: number; failures: number }> {
     const { where, params } = whereClause(filter);

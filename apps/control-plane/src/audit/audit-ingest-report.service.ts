@@ -4,8 +4,13 @@ import { Injectable } from '@nestjs/common';
 import { AuditEventsRepository } from './audit-events.repository.js';
 import { AuditIngestStatusService, type AuditIngestStatus } from './audit-ingest-status.service.js';
 
+/** How many event types the report lists. */
+const TOP_EVENT_TYPES = 10;
+
 export interface AuditIngestReport {
   readonly stored: { count: number; oldest: Date | null; newest: Date | null };
+  /** Recent receipts, from Postgres (ingested_at), the same on every replica. */
+  readonly recent: Awaited<ReturnType<AuditEventsRepository['ingestSummary']>>;
   readonly replica: AuditIngestStatus;
 }
 
@@ -17,6 +22,10 @@ export class AuditIngestReportService {
   ) {}
 
   async report(): Promise<AuditIngestReport> {
-    return { stored: await this.events.storedSummary(), replica: this.status.status() };
+    const [stored, recent] = await Promise.all([
+      this.events.storedSummary(),
+      this.events.ingestSummary(TOP_EVENT_TYPES),
+    ]);
+    return { stored, recent, replica: this.status.status() };
   }
 }
