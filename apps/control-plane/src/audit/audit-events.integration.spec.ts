@@ -425,4 +425,54 @@ describe('audit events in PostgreSQL', () => {
     );
     assert.equal(await retention.sweep(NOW), 0);
   });
+
+  it('links mutation events to the operations that caused them (teleport_audit_refs)', async () => {
+    await dataSource.query('TRUNCATE operations');
+    const operation = async (
+      tool: string,
+      inputs: Record<string, unknown>,
+      startedMsAgo: number,
+      endedMsAgo: number | null,
+    ): Promise<string> => {
+      const [row] = await dataSource.query<{ op_id: string }[]>(
+        `INSERT INTO operations (actor, capability, tool, inputs, status, started_at, ended_at)
+         VALUES ('ops-bot', 'mcp.register', $1, $2, $3, $4, $5) RETURNING op_id`,
+        [
+          tool,
+          JSON.stringify(inputs),
+          endedMsAgo === null ? 'running' : 'succeeded',
+          new Date(NOW.getTime() - startedMsAgo),
+          endedMsAgo === null ? null : new Date(NOW.getTime() - endedMsAgo),
+        ],
+      );
+      return row?.op_id ?? '';
+    };
+    const register = await operation('register_mcp_server', { name: 'notes' }, 60_000, 58_000);
+    const otherApp = await operation('register_mcp_server', { name: 'wiki' }, 60_000, 58_000);
+    const earlier = await operation('register_mcp_server', { name: 'notes' }, HOUR, HOUR - 2_000);
+    const review = await operation('review_access_request', { id: 'req-1' }, 30_000, null);
+
+    await ingest.ingest(event(59_000, { event: 'app.create', uid: 'ev-app', name: 'notes' }));
+    // Same resource, an hour away from any call: someone else's change.
+    await ingest.ingest(event(2 * HOUR, { event: 'app.create', uid: 'ev-late', name: 'notes' }));
+    // An event type no tool causes (a login) is never linked.
+    await ingest.ingest(event(59_000, { event: 'user.login', uid: 'ev-login', name: 'notes' }));
+    await ingest.ingest(
+      event(10_000, { event: 'access_request.review', uid: 'ev-rev', id: 'req-1' }),
+    );
+    // Re-delivery of a linked event adds nothing.
+    await ingest.ingest(event(59_000, { event: 'app.create', uid: 'ev-app', name: 'notes' }));
+
+    const refs = async (opId: string): Promise<string[]> => {
+      const [row] = await dataSource.query<{ refs: string[] }[]>(
+        'SELECT teleport_audit_refs AS refs FROM operations WHERE op_id = $1',
+        [opId],
+      );
+      return row?.refs ?? [];
+    };
+    assert.deepEqual(await refs(register), ['ev-app']);
+    assert.deepEqual(await refs(otherApp), []);
+    assert.deepEqual(await refs(earlier), []);
+    assert.deepEqual(await refs(review), ['ev-rev']);
+  });
 });

@@ -120,6 +120,32 @@ export class AuditEventsRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Adds the event's uid to operations.teleport_audit_refs of the calls that caused it: the
+   * given tools, naming `resource` in `inputKey`, running at the event's time (± skew).
+   * Returns how many operations were linked.
+   */
+  async linkToOperations(
+    uid: string,
+    time: Date,
+    link: { tools: readonly string[]; inputKey: string; resource: string },
+    skewMs: number,
+  ): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE operations
+          SET teleport_audit_refs = array_append(teleport_audit_refs, $1)
+        WHERE tool = ANY($2)
+          AND status IN ('running', 'succeeded', 'failed')
+          AND inputs ->> $3 = $4
+          AND started_at <= $5::timestamptz + make_interval(secs => $6)
+          AND COALESCE(ended_at, now()) >= $5::timestamptz - make_interval(secs => $6)
+          AND NOT ($1 = ANY(teleport_audit_refs))
+      RETURNING op_id`,
+      [uid, [...link.tools], link.inputKey, link.resource, time, skewMs / 1000],
+    );
+    return rows.length;
+  }
+
   /** Everything stored: how many events, and the time of the oldest and newest. */
   async storedSummary(): Promise<{ count: number; oldest: Date | null; newest: Date | null }> {
     const [row] = await this.dataSource.query<

@@ -5,9 +5,11 @@ import { AppError, isAppError } from '@tmcp/errors';
 import type { Logger } from 'pino';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { LOGGER } from '../logging/logger.token.js';
+import type { NormalizedAuditEvent } from './audit-event.js';
 import { normalizeAuditEvent } from './audit-event-normalizer.js';
 import { AuditEventsRepository } from './audit-events.repository.js';
 import { AuditIngestStatusService } from './audit-ingest-status.service.js';
+import { LINK_CLOCK_SKEW_MS, operationLinkOf } from './operation-audit-links.js';
 
 export interface IngestResult {
   /** false when an event with the same uid was already stored (re-delivery). */
@@ -52,9 +54,33 @@ export class AuditIngestService {
         },
       );
     }
-    if (stored) this.status.recordStored(event.time, this.clock.now());
-    else this.status.recordDuplicate();
+    if (stored) {
+      this.status.recordStored(event.time, this.clock.now());
+      await this.linkOperations(event);
+    } else {
+      this.status.recordDuplicate();
+    }
     return { accepted: stored };
+  }
+
+  /** operations.teleport_audit_refs: best effort, the event is stored either way. */
+  private async linkOperations(event: NormalizedAuditEvent): Promise<void> {
+    const link = operationLinkOf(event.event, event.raw);
+    if (link === undefined) return;
+    try {
+      const linked = await this.events.linkToOperations(
+        event.uid,
+        event.time,
+        link,
+        LINK_CLOCK_SKEW_MS,
+      );
+      if (linked > 0) this.logger.debug({ uid: event.uid, linked }, 'audit event linked');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, uid: event.uid },
+        'linking an audit event to operations failed',
+      );
+    }
   }
 
   /** Counts a request refused before its event could be read (unreadable or oversized body). */
