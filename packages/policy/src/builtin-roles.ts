@@ -1,7 +1,7 @@
 // The four built-in roles and the resolver that combines them with custom roles. The capability
 // sets are documented (and checked against the code by a test) in docs/policy.md.
 import { AppError } from '@tmcp/errors';
-import { LEASE_KINDS } from './lease-constraints.js';
+import { LEASE_KINDS, type RateLimit } from './lease-constraints.js';
 import type { RoleDefinition } from './role-definition.js';
 
 export const ROLE_NAMES = ['admin', 'operator', 'user', 'readonly'] as const;
@@ -12,6 +12,13 @@ export const DEFAULT_SERVICE_ROLE: BuiltinRoleName = 'operator';
 
 export interface RoleResolver {
   get(name: string): RoleDefinition | undefined;
+  /** The rate limit of roles without their own (and of actors without a known role). */
+  readonly defaultRateLimit?: RateLimit;
+}
+
+export interface RoleResolverOptions {
+  /** Default: DEFAULT_ROLE_CONSTRAINTS.rateLimit. */
+  readonly defaultRateLimit?: RateLimit;
 }
 
 const HOUR = 3600;
@@ -116,7 +123,10 @@ export function isBuiltinRoleName(name: string): name is BuiltinRoleName {
  * Resolves built-in roles plus already validated custom roles (see parseRoleDefinition).
  * Throws `bad_parameter` when a custom role reuses a built-in or another custom role's name.
  */
-export function builtinRoleResolver(custom: readonly RoleDefinition[] = []): RoleResolver {
+export function builtinRoleResolver(
+  custom: readonly RoleDefinition[] = [],
+  options: RoleResolverOptions = {},
+): RoleResolver {
   const roles = new Map<string, RoleDefinition>(Object.entries(BUILTIN_ROLES));
   const problems: string[] = [];
   for (const role of custom) {
@@ -135,5 +145,10 @@ export function builtinRoleResolver(custom: readonly RoleDefinition[] = []): Rol
       { details: { problems } },
     );
   }
-  return { get: (name) => roles.get(name) };
+  return {
+    get: (name) => roles.get(name),
+    ...(options.defaultRateLimit === undefined
+      ? {}
+      : { defaultRateLimit: { ...options.defaultRateLimit } }),
+  };
 }

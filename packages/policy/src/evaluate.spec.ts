@@ -281,6 +281,46 @@ describe('evaluate', () => {
     });
   });
 
+  describe('roles without their own rate limit get the resolver default', () => {
+    const unlimited = parseRoleDefinition({ name: 'plain', allow: ['inventory.*'] });
+    const withDefault = builtinRoleResolver([unlimited], {
+      defaultRateLimit: { perMinute: 5, burst: 2 },
+    });
+    const cases: [
+      name: string,
+      roles: string[],
+      resolver: typeof resolver,
+      perMinute: number,
+      burst: number,
+    ][] = [
+      ['custom role without a limit: the server default', ['plain'], withDefault, 5, 2],
+      ['no known role: the server default', ['ghost'], withDefault, 5, 2],
+      [
+        'the most permissive still wins over the default',
+        ['plain', 'readonly'],
+        withDefault,
+        120,
+        30,
+      ],
+      [
+        'a resolver without a default: the engine fallback',
+        ['plain'],
+        builtinRoleResolver([unlimited]),
+        60,
+        20,
+      ],
+    ];
+    for (const [name, roles, roleSet, perMinute, burst] of cases) {
+      it(name, () => {
+        assert.deepEqual(rateLimitFor(actor(...roles), roleSet), { perMinute, burst });
+        assert.deepEqual(
+          evaluate(actor(...roles), 'inventory.nodes', {}, roleSet).constraints.rateLimit,
+          { perMinute, burst },
+        );
+      });
+    }
+  });
+
   it('never throws on hostile input', () => {
     for (const capability of ['', '*', '__proto__', 'constructor', 'proxy.*']) {
       assert.equal(evaluate(actor('admin'), capability, full, resolver).allow, false);

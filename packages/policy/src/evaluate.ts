@@ -74,7 +74,7 @@ export function evaluate(
   roleSet: RoleResolver,
 ): PolicyDecision {
   const roles = resolveRoles(actor, roleSet);
-  const rateLimit = combineRateLimit(roles);
+  const rateLimit = combineRateLimit(roles, roleSet);
   const deny = (rule: string, reason: string): PolicyDecision => ({
     allow: false,
     rule,
@@ -207,9 +207,12 @@ export function allowedCapabilities(actor: Actor, roleSet: RoleResolver): Capabi
   return CAPABILITIES.filter((c) => decideCapability(roles, c).kind === 'allowed');
 }
 
-/** The actor's rate limit: the most permissive of its roles. */
+/**
+ * The actor's rate limit: the most permissive of its roles, a role without its own counting as
+ * the resolver's default; the default alone for an actor without a known role.
+ */
 export function rateLimitFor(actor: Actor, roleSet: RoleResolver): RateLimit {
-  return combineRateLimit(resolveRoles(actor, roleSet));
+  return combineRateLimit(resolveRoles(actor, roleSet), roleSet);
 }
 
 type CapabilityDecision =
@@ -285,11 +288,13 @@ function combineConstraints(
   };
 }
 
-function combineRateLimit(roles: readonly RoleDefinition[]): RateLimit {
-  if (roles.length === 0) return { ...DEFAULT_ROLE_CONSTRAINTS.rateLimit };
+function combineRateLimit(roles: readonly RoleDefinition[], roleSet: RoleResolver): RateLimit {
+  const fallback = roleSet.defaultRateLimit ?? DEFAULT_ROLE_CONSTRAINTS.rateLimit;
+  if (roles.length === 0) return { ...fallback };
+  const limits = roles.map((r) => r.constraints.rateLimit ?? fallback);
   return {
-    perMinute: Math.max(...roles.map((r) => r.constraints.rateLimit.perMinute)),
-    burst: Math.max(...roles.map((r) => r.constraints.rateLimit.burst)),
+    perMinute: Math.max(...limits.map((l) => l.perMinute)),
+    burst: Math.max(...limits.map((l) => l.burst)),
   };
 }
 

@@ -54,7 +54,9 @@ export function renderRoleTable(): string {
       c.allowedLeaseKinds.length === LEASE_KINDS.length ? 'all' : code(c.allowedLeaseKinds),
       code(c.allowedTargets),
       code(c.federatedTools.allow),
-      `${c.rateLimit.perMinute}/min, burst ${c.rateLimit.burst}`,
+      c.rateLimit === undefined
+        ? 'server default'
+        : `${c.rateLimit.perMinute}/min, burst ${c.rateLimit.burst}`,
       c.leaseScope,
     ].join(' | ');
   });

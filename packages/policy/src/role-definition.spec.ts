@@ -28,7 +28,11 @@ describe('custom role validation', () => {
     const role = parseRoleDefinition({ name: 'dev', allow: ['inventory.*'] });
     assert.equal(role.description, '');
     assert.deepEqual(role.deny, []);
-    assert.deepEqual(role.constraints, DEFAULT_ROLE_CONSTRAINTS);
+    // No rateLimit: the resolver's default (the server config) applies to it.
+    const { rateLimit, ...rest } = DEFAULT_ROLE_CONSTRAINTS;
+    assert.deepEqual(rateLimit, { perMinute: 60, burst: 20 });
+    assert.deepEqual(role.constraints, rest);
+    assert.equal(role.constraints.rateLimit, undefined);
   });
 
   it('accepts a complete role', () => {

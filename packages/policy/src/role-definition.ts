@@ -10,7 +10,11 @@ import { compileTicketPattern } from './ticket-pattern.js';
 
 export const MAX_ROLE_TTL_SECONDS = 24 * 3600;
 
-/** What a custom role gets for each constraint it leaves out. */
+/**
+ * What a custom role gets for each constraint it leaves out. `rateLimit` is the engine's
+ * fallback: a role without its own rate limit gets the resolver's default (the server's
+ * rate_limit config), and this one only when the resolver has none.
+ */
 export const DEFAULT_ROLE_CONSTRAINTS = {
   maxTtlSeconds: 3600,
   maxConcurrentLeases: 10,
@@ -91,12 +95,13 @@ const roleConstraintsSchema = z.strictObject({
       deny: z.array(toolPattern).default(() => []),
     })
     .prefault({}),
+  // Left out: the resolver's default (rate_limit.per_actor_per_minute / burst of the server).
   rateLimit: z
     .strictObject({
       perMinute: z.number().int().min(1).max(100_000),
       burst: z.number().int().min(1).max(100_000),
     })
-    .default(() => ({ ...DEFAULT_ROLE_CONSTRAINTS.rateLimit })),
+    .optional(),
   leaseScope: z.enum(['own', 'any']).default(DEFAULT_ROLE_CONSTRAINTS.leaseScope),
 });
 

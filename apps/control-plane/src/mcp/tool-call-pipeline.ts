@@ -4,8 +4,9 @@
 //   → full policy decision with reason/ticket/lease (refused: `denied` row, -32003)
 //   → operations row `running` → run → redacted, size-capped result → row `succeeded`/`failed`.
 // Refusals before a tool runs are JSON-RPC errors; failures of a tool that ran are tool results
-// with isError (the model reads them). Rate-limited calls are not recorded as operations (a flood
-// must not fill the table); they are counted in tmcp_rate_limited_total.
+// with isError (the model reads them). Rate-limited calls are not recorded as operations: the
+// limit sheds load before any database work, and a row per refused call would turn a flood into
+// as many writes; they are counted in tmcp_rate_limited_total and tmcp_tool_calls_total.
 import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ProtocolError, type Tool } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '@tmcp/config';
@@ -308,12 +309,9 @@ export class ToolCallPipeline implements OnApplicationShutdown {
   ): Promise<void> {
     const cfg = this.config.rateLimit;
     if (!cfg.enabled) return;
-    const roleLimit = rateLimitFor(actor, roles);
-    // Actors whose roles resolve to nothing get the server-wide default instead of the
-    // policy engine's fallback.
-    const limit = actor.roles.some((r) => roles.get(r) !== undefined)
-      ? roleLimit
-      : { perMinute: cfg.perActorPerMinute, burst: cfg.burst };
+    // The roles' own limits; a role without one (and an actor without a known role) gets the
+    // server's rate_limit.per_actor_per_minute / burst through the resolver.
+    const limit = rateLimitFor(actor, roles);
     let decision;
     try {
       decision = await this.limiter.take(actor.id, limit);

@@ -65,7 +65,9 @@ describe('tools/call: reason, ticket and lease targets decided by the policy eng
       grpc: { host: '127.0.0.1', port: 0 },
       agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
       teleport: { clusters: sim.clusters },
-      rate_limit: { enabled: false },
+      // The server default applies to every custom role here (none sets its own limit); the
+      // built-in operator keeps its own (300/min).
+      rate_limit: { enabled: true, per_actor_per_minute: 1, burst: 6 },
     });
     redis = await connectRedis(config.redis, logger);
     const roles = new RolesRepository(
@@ -93,7 +95,14 @@ describe('tools/call: reason, ticket and lease targets decided by the policy eng
       systemClock,
       { N: 1024, r: 8, p: 1 },
     );
-    for (const role of ['operator', 'ticketed-reader', 'ticketed-changer', 'dev-proxies']) {
+    await roles.upsert({ name: 'plain-reader', allow: ['inventory.*'] });
+    for (const role of [
+      'operator',
+      'ticketed-reader',
+      'ticketed-changer',
+      'dev-proxies',
+      'plain-reader',
+    ]) {
       keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
     }
     app = await startMcpTestApp(
@@ -256,6 +265,24 @@ describe('tools/call: reason, ticket and lease targets decided by the policy eng
     );
     assert.equal(new Set(sections).size, sections.length, 'each command once');
     assert.equal(row?.exit_code, 0);
+  });
+
+  it('a role without its own rate limit gets the configured default', async () => {
+    const outcomes: (number | undefined)[] = [];
+    for (let i = 0; i < 7; i++) {
+      outcomes.push((await call('plain-reader', 'list_roles', {})).error?.code);
+    }
+    assert.deepEqual(outcomes, [
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      -32029,
+    ]);
+    const refused = await call('plain-reader', 'list_roles', {});
+    assert.match(refused.error?.message ?? '', /\(1 calls per minute, burst 6\)/);
   });
 
   it('derives the policy target (name and labels) the same way for every entry point', async () => {

@@ -2,8 +2,10 @@
 // Custom roles are cached for a few seconds: a changed role reaches every replica within
 // CACHE_TTL_MS, and this replica at once (upsert/delete through RolesService invalidate).
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { builtinRoleResolver, type RoleResolver } from '@tmcp/policy';
+import type { ServerConfig } from '@tmcp/config';
+import { builtinRoleResolver, type RateLimit, type RoleResolver } from '@tmcp/policy';
 import type { Logger } from 'pino';
+import { SERVER_CONFIG } from '../config/server-config.token.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { RolesRepository } from './roles.repository.js';
 
@@ -15,13 +17,20 @@ export class RoleResolverService {
   private cached: { resolver: RoleResolver; at: number } | undefined;
   private loading: Promise<RoleResolver> | undefined;
   private readonly ttlMs: number;
+  /** rate_limit.per_actor_per_minute / burst: the limit of roles without their own. */
+  private readonly defaultRateLimit: RateLimit | undefined;
 
   constructor(
     private readonly repository: RolesRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(ROLE_CACHE_TTL_MS) ttlMs?: number,
+    @Optional() @Inject(SERVER_CONFIG) config?: ServerConfig,
   ) {
     this.ttlMs = ttlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.defaultRateLimit =
+      config === undefined
+        ? undefined
+        : { perMinute: config.rateLimit.perActorPerMinute, burst: config.rateLimit.burst };
   }
 
   /** Built-ins plus current custom roles. */
@@ -45,7 +54,10 @@ export class RoleResolverService {
         'custom role ignored: it no longer validates',
       );
     }
-    const resolver = builtinRoleResolver(roles.map((r) => r.role));
+    const resolver = builtinRoleResolver(
+      roles.map((r) => r.role),
+      this.defaultRateLimit === undefined ? {} : { defaultRateLimit: this.defaultRateLimit },
+    );
     this.cached = { resolver, at: performance.now() };
     return resolver;
   }
