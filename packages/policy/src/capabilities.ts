@@ -53,7 +53,12 @@ export const CAPABILITY_SPECS = [
   cap('access_request.show', 'show_access_request', false, 'Show one access request'),
   cap('access_request.create', 'create_access_request', true, 'Create an access request'),
   cap('access_request.review', 'review_access_request', true, 'Approve or deny an access request'),
-  cap('access_request.drop', 'drop_access_request', true, 'Drop (cancel) an access request'),
+  cap(
+    'access_request.drop',
+    'drop_access_request',
+    true,
+    "Drop an access request from the identity's active requests",
+  ),
   // leases
   cap('proxy.start', 'start_proxy', true, 'Start a lease (tsh proxy / tsh mcp / vnet)'),
   cap('proxy.status', 'get_proxy_status', false, 'Show the status of a lease'),
