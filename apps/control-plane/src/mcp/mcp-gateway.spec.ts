@@ -297,6 +297,22 @@ describe('MCP gateway over HTTP', () => {
     assert.equal(rows[0]?.error.code, 'credentials_expired');
   });
 
+  it('refuses a NUL in any argument as bad_parameter naming it, before any row', async () => {
+    const r = await rpc(
+      'tools/call',
+      { name: 'list_users', arguments: { cluster: 'main', reason: 'x\u0000y' } },
+      { key: keys.admin },
+    );
+    assert.equal(r.status, 200);
+    assert.equal(r.body?.error?.code, -32602);
+    assert.equal(r.body?.error?.message, 'reason: must not contain NUL characters');
+    assert.equal(r.body?.error?.data?.code, 'bad_parameter');
+    const rows = await dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM operations WHERE tool = 'list_users'`,
+    );
+    assert.equal(rows[0]?.n, 0);
+  });
+
   it('refuses a JSON-RPC batch with -32600 and runs none of its calls', async () => {
     const call = (id: number) => ({
       jsonrpc: '2.0',

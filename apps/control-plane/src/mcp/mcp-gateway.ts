@@ -1,7 +1,8 @@
 // The /mcp endpoint as one fetch-shaped handler (RFD 0002). Gates, in order:
 //   Host/Origin (403) → method (GET 405) → MCP-Protocol-Version (400) → Authorization (401/403)
 //   → [body read, 413 by toNodeHandler or here] → media type (415) → JSON (-32700) → batch /
-//   JSON-RPC shape (-32600) → non-canonical duplicate keys dropped → era:
+//   JSON-RPC shape (-32600) → non-canonical duplicate keys dropped → no U+0000 anywhere (-32602,
+//   naming the argument) → era:
 //   2026-07-28 → createMcpHandler (stateless); 2025 → legacyStatelessFallback with our signed
 //   session ids (initialize mints, DELETE revokes in Redis, foreign/revoked → 404).
 // One fresh low-level Server per request, built for the authenticated caller; nothing is kept
@@ -80,6 +81,19 @@ const jsonRpcMessage = z.union([
     error: z.object({ code: z.number().int(), message: z.string() }),
   }),
 ]);
+
+/** The dotted path of the first key or string value holding U+0000, if any. */
+function findNulString(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (depth > 64 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${path}.${key.replaceAll('\u0000', '\\0')}`;
+    if (key.includes('\u0000')) return at;
+    const found = findNulString(v, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 export function jsonRpcErrorResponse(
   status: number,
@@ -242,6 +256,25 @@ export class McpGateway implements OnModuleInit, OnApplicationShutdown {
         400,
         -32600,
         'Invalid Request: not a JSON-RPC 2.0 request, notification or response',
+      );
+    }
+    const nul = findNulString(body, '');
+    if (nul !== undefined) {
+      // PostgreSQL cannot store U+0000 (the operations row would fail) and no Teleport name or
+      // text holds one: refuse here, naming the argument, before any tool or row is touched.
+      const field = nul.replace(/^\.params\.arguments\./, '').replace(/^\./, '') || 'params';
+      const id = 'id' in shape.data ? shape.data.id : null;
+      return new Response(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: -32602,
+            message: `${field}: must not contain NUL characters`,
+            data: { code: 'bad_parameter', details: { field } },
+          },
+        }),
+        { status: id === null ? 400 : 200, headers: { 'content-type': 'application/json' } },
       );
     }
     const handlerOptions = { authInfo, parsedBody: body };
