@@ -112,14 +112,21 @@ export function procUsage(pid) {
  */
 export function sampleProcess(pid, intervalMs = 500) {
   const samples = [{ t: performance.now(), ...procUsage(pid) }];
-  const timer = setInterval(
-    () => samples.push({ t: performance.now(), ...procUsage(pid) }),
-    intervalMs,
-  );
+  let gone;
+  const take = () => {
+    try {
+      samples.push({ t: performance.now(), ...procUsage(pid) });
+    } catch (error) {
+      gone = error;
+      clearInterval(timer);
+    }
+  };
+  const timer = setInterval(take, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      samples.push({ t: performance.now(), ...procUsage(pid) });
+      take();
+      if (gone !== undefined) throw new Error(`process ${pid} exited while sampled: ${gone}`);
       const first = samples[0];
       const last = samples[samples.length - 1];
       const seconds = (last.t - first.t) / 1000;
@@ -142,4 +149,37 @@ export function sampleProcess(pid, intervalMs = 500) {
 
 export function usageText(u) {
   return `CPU ${u.cpuMeanPct.toFixed(1)}% of a core (peak ${u.cpuPeakPct.toFixed(0)}%), RSS ${u.rssMeanMiB.toFixed(0)} MiB (max ${u.rssMaxMiB.toFixed(0)})`;
+}
+
+/** The built-in roles let one principal hold 10 active leases: the benches spread over several. */
+export const LEASES_PER_PRINCIPAL = 9;
+
+/**
+ * `count` MCP clients of a LeaseWorld, each for a principal of its own (created with
+ * `tmcp-server principals create`, role admin), so the per-principal lease cap is not hit.
+ */
+export async function principalCallers(world, count) {
+  const callers = new Array(count);
+  await pool(count, 4, async (k) => {
+    const out = await world.serverCli([
+      'principals',
+      'create',
+      '--name',
+      `bench-${k}`,
+      '--role',
+      'admin',
+      '--kind',
+      'user',
+      '--json',
+    ]);
+    if (out.code !== 0) throw new Error(`principals create failed: ${out.stderr}`);
+    callers[k] = JSON.parse(out.stdout).api_key;
+  });
+  const saved = world.apiKey;
+  for (let k = 0; k < count; k++) {
+    world.apiKey = callers[k];
+    callers[k] = await world.mcp();
+  }
+  world.apiKey = saved;
+  return callers;
 }

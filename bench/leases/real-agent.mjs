@@ -9,7 +9,15 @@
 // Build first: npx turbo run build --filter=@tmcp/e2e... --filter=@tmcp/edge-agent...
 import { performance } from 'node:perf_hooks';
 import { alive, LeaseWorld } from '../../test/dist/leases/lease-world.js';
-import { distribution, intFlags, machine, pool, printTable, sleep } from './common.mjs';
+import {
+  distribution,
+  intFlags,
+  machine,
+  pool,
+  principalCallers,
+  printTable,
+  sleep,
+} from './common.mjs';
 
 const flags = intFlags(
   {
@@ -36,9 +44,11 @@ const rows = [];
 try {
   await world.start();
   await world.runAgent(await world.enrollAgent('bench-edge', { extra: { log_level: 'info' } }));
-  const callers = [];
-  const callerCount = Math.max(flags.concurrency, flags['ttl-concurrency']);
-  for (let i = 0; i < callerCount; i++) callers.push(await world.mcp());
+  // A principal per caller: the role caps a principal's active leases at 10.
+  const callers = await principalCallers(
+    world,
+    Math.max(flags.concurrency, flags['ttl-concurrency']),
+  );
   await callers[0].call('stop_proxy', {
     lease_id: (await callers[0].startDb({ ttl_seconds: 60 })).lease_id,
     reason: 'bench warm-up',

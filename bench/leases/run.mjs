@@ -20,8 +20,10 @@ import { LeaseWorld } from '../../test/dist/leases/lease-world.js';
 import {
   distribution,
   intFlags,
+  LEASES_PER_PRINCIPAL,
   machine,
   pool,
+  principalCallers,
   printTable,
   sampleProcess,
   sleep,
@@ -58,7 +60,7 @@ const started = performance.now();
 const world = await LeaseWorld.create({
   server: {
     policy: {
-      max_concurrent_proxies_per_actor: ACTIVE + 100,
+      max_concurrent_proxies_per_actor: LEASES_PER_PRINCIPAL + 1,
       max_proxy_ttl_seconds: 3600,
     },
   },
@@ -115,17 +117,19 @@ try {
   ]);
 
   // 1. Start latency through MCP.
-  const callers = [];
-  for (let i = 0; i < flags.concurrency; i++) callers.push(await world.mcp());
+  // One MCP client per principal (the role caps a principal's active leases); lease k is asked
+  // for by principal k mod P, with --concurrency calls in flight.
+  const callers = await principalCallers(world, Math.ceil(ACTIVE / LEASES_PER_PRINCIPAL));
+  const callerOf = (k) => callers[k % callers.length];
   await callers[0].call('stop_proxy', {
     lease_id: (await callers[0].startDb({ ttl_seconds: 60 })).lease_id,
     reason: 'bench warm-up',
   });
   const startUsage = sampleProcess(server.pid);
   const t0 = performance.now();
-  const latencies = await pool(flags.leases, flags.concurrency, async (_, worker) => {
+  const latencies = await pool(flags.leases, flags.concurrency, async (k) => {
     const t = performance.now();
-    const lease = await callers[worker].startDb({ ttl_seconds: 3600, reason: 'bench' });
+    const lease = await callerOf(k).startDb({ ttl_seconds: 3600, reason: 'bench' });
     if (lease.status !== 'active') throw new Error(`lease ${lease.lease_id} is ${lease.status}`);
     return performance.now() - t;
   });
@@ -138,8 +142,8 @@ try {
   ]);
   rows.push(['control plane, during starts', usageText(during), `${startSeconds.toFixed(1)} s`]);
   if (ACTIVE > flags.leases) {
-    await pool(ACTIVE - flags.leases, flags.concurrency, (_, worker) =>
-      callers[worker].startDb({ ttl_seconds: 3600, reason: 'bench' }),
+    await pool(ACTIVE - flags.leases, flags.concurrency, (k) =>
+      callerOf(flags.leases + k).startDb({ ttl_seconds: 3600, reason: 'bench' }),
     );
   }
 
