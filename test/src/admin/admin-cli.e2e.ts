@@ -437,6 +437,54 @@ describe('tmcpctl against a running control plane', () => {
     assert.equal(json<{ operation: { op_id: string } }>(shownJson).operation.op_id, opId);
   });
 
+  it('ls shows the newest 50 by default, with the next page token; --all-pages reads them all', async () => {
+    await h.sql(
+      `INSERT INTO operations (actor, capability, tool, status, inputs, started_at)
+       SELECT 'bulk-bot', 'inventory.read', 'list_apps', 'succeeded', '{}', now() - make_interval(secs => g)
+         FROM generate_series(1, 60) g`,
+    );
+    const [table, jsonOut, all, conflicting] = await Promise.all([
+      h.ctl(['ops', 'ls', '--actor', 'bulk-bot']),
+      h.ctl(['--format', 'json', 'ops', 'ls', '--actor', 'bulk-bot']),
+      h.ctl(['--format', 'json', 'ops', 'ls', '--actor', 'bulk-bot', '--all-pages']),
+      h.ctl(['ops', 'ls', '--all-pages', '--page-size', '5']),
+    ]);
+    const rows = ok(table)
+      .stdout.split('\n')
+      .filter((l) => /\sbulk-bot\s/.test(l));
+    assert.equal(rows.length, 50);
+    const hint = /^more: --page-token (\S+) \(or --all-pages\)$/m.exec(table.stderr);
+    assert.ok(hint?.[1] !== undefined, table.stderr);
+    const page = json<{ operations: { op_id: string }[]; next_page_token: string }>(jsonOut);
+    assert.equal(page.operations.length, 50);
+    assert.equal(page.next_page_token, hint[1]);
+    assert.equal(jsonOut.stderr, '', 'JSON output carries the token, not a stderr hint');
+    const rest = json<{ operations: { op_id: string }[]; next_page_token: string }>(
+      await h.ctl([
+        '--format',
+        'json',
+        'ops',
+        'ls',
+        '--actor',
+        'bulk-bot',
+        '--page-token',
+        hint[1],
+      ]),
+    );
+    assert.equal(rest.operations.length, 10);
+    assert.equal(rest.next_page_token, '');
+    const everything = json<{ operations: { op_id: string }[]; next_page_token: string }>(all);
+    assert.equal(everything.operations.length, 60);
+    assert.equal(everything.next_page_token, '');
+    assert.equal(
+      new Set([...page.operations, ...rest.operations].map((o) => o.op_id)).size,
+      60,
+      'the two pages are the whole listing',
+    );
+    assert.equal(conflicting.code, 2);
+    assert.match(conflicting.stderr, /--all-pages.*cannot be used with.*--page-size/);
+  });
+
   it('policy check: the decision and the rule, for an actor or a role', async () => {
     // ro-viewer: the readonly principal of the authorization test above.
     const [denied, allowed, noReason] = await Promise.all([
