@@ -92,6 +92,35 @@ describe('agent enrollment and the agent port', () => {
     assert.match(names[1] ?? '', /^host-a-[0-9a-f]{8}$/, 'a taken name falls back to host-id');
   });
 
+  it('agents enrolling at once with the same proposed name all enroll, one of them under it', async () => {
+    const enrolls = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const { token } = await h.tokens.create({ createdBy: 'test' });
+        const { csrPem } = await makeCsr();
+        return { token, csrPem };
+      }),
+    );
+    await h.dataSource.query(`DELETE FROM edge_agents WHERE name = 'fake-agent'`);
+    const grants = await Promise.all(
+      enrolls.map(({ token, csrPem }) =>
+        enrollment.enroll({
+          joinToken: token,
+          csrPem,
+          hostname: 'race',
+          labels: {},
+          agentVersion: '1',
+        }),
+      ),
+    );
+    const rows = await h.dataSource.query<{ name: string }[]>(
+      'SELECT name FROM edge_agents WHERE agent_id = ANY($1)',
+      [grants.map((g) => g.agentId)],
+    );
+    assert.equal(rows.length, 6);
+    assert.equal(rows.filter((r) => r.name === 'fake-agent').length, 1);
+    assert.equal(rows.filter((r) => /^race-[0-9a-f]{8}$/.test(r.name)).length, 5);
+  });
+
   it('two replicas creating a CA at once agree on one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tmcp-ca-race-'));
     try {

@@ -58,19 +58,26 @@ export class EdgeAgentsRepository {
     },
   ): Promise<void> {
     const fallback = `${agent.hostname || 'agent'}-${agent.agentId.slice(0, 8)}`;
-    await manager.query(
-      `INSERT INTO edge_agents (agent_id, name, hostname, version, labels, status)
-       VALUES ($1, CASE WHEN $6::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM edge_agents WHERE name = $6)
-                   THEN $6 ELSE $2 END, $3, $4, $5, 'offline')`,
-      [
-        agent.agentId,
-        fallback,
-        agent.hostname || null,
-        agent.version || null,
-        JSON.stringify(agent.labels),
-        agent.proposedName ?? null,
-      ],
-    );
+    const insert = (name: string) =>
+      manager.query<{ agent_id: string }[]>(
+        `INSERT INTO edge_agents (agent_id, name, hostname, version, labels, status)
+         VALUES ($1, $2, $3, $4, $5, 'offline')
+         ON CONFLICT (name) DO NOTHING
+         RETURNING agent_id`,
+        [
+          agent.agentId,
+          name,
+          agent.hostname || null,
+          agent.version || null,
+          JSON.stringify(agent.labels),
+        ],
+      );
+    // A name taken meanwhile (two agents enrolling at once with the same proposal) waits for the
+    // other insert and yields: this agent gets its unique fallback instead of a failed enrollment.
+    if (agent.proposedName !== undefined && (await insert(agent.proposedName)).length === 1) return;
+    if ((await insert(fallback)).length === 0) {
+      throw new AppError('already_exists', `an edge agent named "${fallback}" already exists`);
+    }
   }
 
   async setLabels(
