@@ -1,6 +1,6 @@
 // Gathers the facts `diagnoseMcpAccess` needs: the user, the app, every role and the tsh version.
 // Missing user/app are facts (not errors); expired gateway credentials become the first check.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppError, isAppError } from '@tmcp/errors';
 import {
   parseApps,
@@ -11,6 +11,7 @@ import {
   validateUsername,
   type TeleportVersion,
 } from '@tmcp/teleport';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { TeleportClusters } from '../teleport/teleport-clusters.js';
 import { diagnoseMcpAccess, type McpAccessDiagnosis } from './mcp-access-diagnosis.js';
 import {
@@ -25,19 +26,30 @@ export interface DiagnoseMcpAccessCall {
   tool?: string;
   /** The version the user's own `tsh version` prints, when known. */
   clientTshVersion?: string;
+  /** Whether client tools managed updates are on for the user's tsh, when the caller knows. */
+  managedUpdates?: boolean;
   cluster?: string;
   observe?: CommandObserver;
 }
 
 @Injectable()
 export class McpAccessDiagnosisService {
-  constructor(@Inject(TeleportClusters) private readonly clusters: TeleportRunnerSource) {}
+  constructor(
+    @Inject(TeleportClusters) private readonly clusters: TeleportRunnerSource,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   async diagnose(call: DiagnoseMcpAccessCall): Promise<McpAccessDiagnosis> {
     const user = validateUsername(call.user, 'user');
     const server = validateResourceName(call.server, 'server');
     const r = new ObservedRunner(this.clusters.runner(call.cluster), call.observe);
-    const base = { user, server, ...(call.tool === undefined ? {} : { tool: call.tool }) };
+    const base = {
+      user,
+      server,
+      now: this.clock.now(),
+      ...(call.tool === undefined ? {} : { tool: call.tool }),
+      ...(call.managedUpdates === undefined ? {} : { managedUpdates: call.managedUpdates }),
+    };
     try {
       const [userOut, appOut, rolesOut] = await Promise.all([
         orNotFound(

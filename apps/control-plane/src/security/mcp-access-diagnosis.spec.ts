@@ -121,26 +121,58 @@ describe('diagnoseMcpAccess', () => {
     assert.match(denied.checks.find((c) => c.id === 'server_access')?.fix ?? '', /blocked/);
   });
 
-  it('everything passes for a user with tools; the version check warns below 18.2.3 and fails below 18.1', () => {
+  it('everything passes for a user with tools; below 18.2.3 tsh warns only behind managed updates, below 18.1 it fails', () => {
     const ok = diagnoseMcpAccess(
       facts(u('erin', ['mcp-dev']), mcpApp('everything', { env: 'dev' })),
     );
     assert.equal(ok.ok, true);
     assert.deepEqual(ok.allowedTools, ['get-*', '^echo$']);
-    const table: [string, string][] = [
-      ['18.2.3', 'pass'],
-      ['18.2.0', 'warn'],
-      ['18.0.9', 'fail'],
-      ['19.0.0', 'pass'],
+    const table: [string, boolean | undefined, string, RegExp][] = [
+      ['18.2.3', true, 'pass', /18\.2\.3/],
+      ['18.2.0', true, 'warn', /managed updates are on/],
+      ['18.2.0', false, 'pass', /managed updates are off/],
+      ['18.2.0', undefined, 'pass', /not known here.*managed_updates/],
+      ['18.0.9', false, 'fail', /exists from 18\.1\.0/],
+      ['19.0.0', undefined, 'pass', /19\.0\.0/],
     ];
-    for (const [version, expected] of table) {
+    for (const [version, managedUpdates, expected, detail] of table) {
       const d = diagnoseMcpAccess(
         facts(u('erin', ['mcp-dev']), mcpApp('everything', { env: 'dev' }), {
           tshVersion: { version },
+          ...(managedUpdates === undefined ? {} : { managedUpdates }),
         }),
       );
-      assert.equal(statuses(d).tsh_version, expected, version);
+      const check = d.checks.find((c) => c.id === 'tsh_version');
+      assert.equal(check?.status, expected, `${version} managed=${String(managedUpdates)}`);
+      assert.match(check?.detail ?? '', detail);
     }
+  });
+
+  it("judges the user's login by the expiry of the user record, and says certificates are not visible", () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    const sso = (expires: string | undefined) =>
+      diagnoseMcpAccess(
+        facts(
+          {
+            kind: 'user',
+            metadata: { name: 'sam' },
+            spec: { roles: ['mcp-dev'], ...(expires === undefined ? {} : { expires }) },
+          },
+          mcpApp('everything', { env: 'dev' }),
+          { now },
+        ),
+      );
+    const expired = sso('2026-06-01T11:59:00Z');
+    const check = expired.checks.find((c) => c.id === 'user_identity');
+    assert.equal(check?.status, 'fail');
+    assert.match(check?.fix ?? '', /tsh login/);
+    assert.equal(expired.ok, false);
+    const valid = sso('2026-06-01T20:00:00Z');
+    assert.equal(valid.checks.find((c) => c.id === 'user_identity')?.status, 'pass');
+    assert.equal(valid.ok, true);
+    const local = sso(undefined).checks.find((c) => c.id === 'user_identity');
+    assert.equal(local?.status, 'pass');
+    assert.match(local?.detail ?? '', /not visible to the cluster/);
   });
 
   it('stdio definition without command/run_as_host_user fails with the field to set', () => {

@@ -38,6 +38,14 @@ export interface McpAccessFacts {
   /** The tsh that will run `tsh mcp connect` (the caller's, when given, else this host's). */
   tshVersion?: TeleportVersion;
   tshVersionSource?: 'client' | 'gateway';
+  /**
+   * Whether client tools managed updates are on for that tsh (the caller knows: `tctl autoupdate
+   * client-tools status`, or TELEPORT_TOOLS_VERSION on the user's machine). Undefined: unknown;
+   * the gateway's tctl cannot read the cluster's autoupdate configuration.
+   */
+  managedUpdates?: boolean;
+  /** The time of the diagnosis (for the user record's expiry). */
+  now?: Date;
   /** Optional: a tool the user expects to call. */
   tool?: string;
 }
@@ -106,6 +114,7 @@ export function diagnoseMcpAccess(f: McpAccessFacts): McpAccessDiagnosis {
         ? { fix: `Unlock the user (\`tctl rm lock/<lock id>\`) if the lock is no longer wanted.` }
         : {}),
     });
+    add(userIdentityCheck(f.user, user.expires, f.now ?? new Date()));
   }
 
   // 2. the app
@@ -297,16 +306,66 @@ function addVersionCheck(f: McpAccessFacts, add: (c: DiagnosisCheck) => void): v
       fix: `Upgrade tsh to ${MIN_TSH_FOR_MANAGED_UPDATES} or later.`,
     });
   } else if (versionLess(v.version, MIN_TSH_FOR_MANAGED_UPDATES)) {
-    add({
-      id: 'tsh_version',
-      title,
-      status: 'warn',
-      detail: `${who} is ${v.version}${v.proxyVersion ? ` (cluster ${v.proxyVersion})` : ''}; before ${MIN_TSH_FOR_MANAGED_UPDATES}, \`tsh mcp connect\` breaks when client tools managed updates re-execute a different tsh.`,
-      fix: `Upgrade the tsh the MCP client launches to ${MIN_TSH_FOR_MANAGED_UPDATES} or later, or turn managed updates off for it (TELEPORT_TOOLS_VERSION=off).`,
-    });
+    const why = `before ${MIN_TSH_FOR_MANAGED_UPDATES}, \`tsh mcp connect\` breaks when client tools managed updates re-execute a different tsh`;
+    const version = `${who} is ${v.version}${v.proxyVersion ? ` (cluster ${v.proxyVersion})` : ''}`;
+    if (f.managedUpdates === true) {
+      add({
+        id: 'tsh_version',
+        title,
+        status: 'warn',
+        detail: `${version} and managed updates are on; ${why}.`,
+        fix: `Upgrade the tsh the MCP client launches to ${MIN_TSH_FOR_MANAGED_UPDATES} or later, or turn managed updates off for it (TELEPORT_TOOLS_VERSION=off).`,
+      });
+    } else {
+      add({
+        id: 'tsh_version',
+        title,
+        status: 'pass',
+        detail:
+          f.managedUpdates === false
+            ? `${version}; managed updates are off, so the ${MIN_TSH_FOR_MANAGED_UPDATES} fix does not matter.`
+            : `${version}; ${why}. Whether managed updates are on is not known here (\`tctl autoupdate client-tools status\` tells; pass managed_updates to check): if they are, upgrade tsh to ${MIN_TSH_FOR_MANAGED_UPDATES} or later.`,
+      });
+    }
   } else {
     add({ id: 'tsh_version', title, status: 'pass', detail: `${who} is ${v.version}` });
   }
+}
+
+/**
+ * Whether the user's login can still be valid. The cluster does not keep the certificates it
+ * issues, so their expiry is not knowable here; what is: a user's `spec.expires` (an SSO user's
+ * record lasts as long as its login session), and a record past it means the login has expired.
+ */
+function userIdentityCheck(user: string, expires: string | undefined, now: Date): DiagnosisCheck {
+  const id = 'user_identity';
+  const title = `The Teleport login of "${user}" has not expired`;
+  const certificates =
+    "the expiry of the certificates the user's tsh holds is not visible to the cluster (Teleport does not store issued certificates); if `tsh mcp connect` reports an expired session, the user runs `tsh login` again";
+  const at = expires === undefined ? Number.NaN : Date.parse(expires);
+  if (Number.isNaN(at)) {
+    return {
+      id,
+      title,
+      status: 'pass',
+      detail: `The user record does not expire; ${certificates}.`,
+    };
+  }
+  if (at <= now.getTime()) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `The user record expired at ${expires ?? ''} (an SSO user's record lasts as long as its login session).`,
+      fix: `The user logs in again (\`tsh login --proxy=<proxy> --auth=<connector>\`); the MCP client works without restarting.`,
+    };
+  }
+  return {
+    id,
+    title,
+    status: 'pass',
+    detail: `The user record is valid until ${expires ?? ''} (the login session of an SSO user); ${certificates}.`,
+  };
 }
 
 function noToolsDetail(byRole: { role: string; raw: string[]; expanded: string[] }[]): string {

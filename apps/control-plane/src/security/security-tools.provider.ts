@@ -159,7 +159,7 @@ export class SecurityToolsProvider implements McpToolProvider {
       capability: 'health.diagnose_mcp',
       title: "Diagnose a user's access to an MCP server",
       description:
-        'Explains why a Teleport user can or cannot use an MCP server: user exists, server exists and is an MCP app, stdio definition complete (command, run_as_host_user), the user\'s roles match the app labels, which tools are allowed (mcp.tools with trait templates, deny wins) and which trait or role fixes "no tools", tsh version (≥ 18.2.3 with managed updates), expired gateway identity. Returns ordered checks with pass/fail and a fix for each failure. Read-only.',
+        'Explains why a Teleport user can or cannot use an MCP server: user exists, server exists and is an MCP app, stdio definition complete (command, run_as_host_user), the user\'s roles match the app labels, which tools are allowed (mcp.tools with trait templates, deny wins) and which trait or role fixes "no tools", tsh version (≥ 18.2.3 when managed updates are on: say so with managed_updates), expired gateway identity, expired user login (SSO user record; certificate expiry is not visible to the cluster). Returns ordered checks with pass/fail and a fix for each failure. Read-only.',
       input: z.object({
         ...clusterArgument,
         user: identifier('Teleport user name'),
@@ -175,6 +175,12 @@ export class SecurityToolsProvider implements McpToolProvider {
           .regex(/^v?\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$/, 'must look like 18.2.3')
           .optional()
           .describe("Output of `tsh version` on the user's machine (default: this gateway's tsh)"),
+        managed_updates: z
+          .boolean()
+          .optional()
+          .describe(
+            "Whether client tools managed updates are on for the user's tsh (`tctl autoupdate client-tools status`, or TELEPORT_TOOLS_VERSION set); a tsh older than 18.2.3 is a problem only then. Default: unknown",
+          ),
       }),
       output: mcpAccessDiagnosisSchema,
       annotations: { readOnlyHint: true, openWorldHint: true },
@@ -186,6 +192,7 @@ export class SecurityToolsProvider implements McpToolProvider {
           ...(input.client_tsh_version === undefined
             ? {}
             : { clientTshVersion: input.client_tsh_version }),
+          ...(input.managed_updates === undefined ? {} : { managedUpdates: input.managed_updates }),
           ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
           observe: (c) => ctx.recordCommand(c),
         });

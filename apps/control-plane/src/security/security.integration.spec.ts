@@ -100,7 +100,10 @@ describe('security services against the simulator', () => {
   it('diagnose_mcp_access explains that alice has no tools on payments-mcp and what fixes it', async () => {
     const { ctx } = recordingContext(undefined);
     const t = tool('diagnose_mcp_access');
-    const result = await t.run(t.input.parse({ user: 'alice', server: 'payments-mcp' }), ctx);
+    const result = await t.run(
+      t.input.parse({ user: 'alice', server: 'payments-mcp', managed_updates: true }),
+      ctx,
+    );
     const d = result.structured as {
       ok: boolean;
       checks: { id: string; status: string; fix?: string }[];
@@ -113,8 +116,14 @@ describe('security services against the simulator', () => {
     assert.equal(
       d.checks.find((c) => c.id === 'tsh_version')?.status,
       'warn',
-      'the seed tsh is 18.2.0 < 18.2.3',
+      'the seed tsh is 18.2.0 < 18.2.3, behind managed updates',
     );
+    const unknown = await t.run(t.input.parse({ user: 'alice', server: 'payments-mcp' }), ctx);
+    const version = (
+      unknown.structured as { checks: { id: string; status: string; detail: string }[] }
+    ).checks.find((c) => c.id === 'tsh_version');
+    assert.equal(version?.status, 'pass', 'managed updates unknown: no warning');
+    assert.match(version?.detail ?? '', /managed updates is not known|not known here/);
   });
 
   it("diagnose_mcp_access on everything computes alice's tools like tsh mcp ls (deny wins)", async () => {
