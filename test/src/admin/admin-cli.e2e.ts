@@ -529,6 +529,64 @@ describe('tmcpctl against a running control plane', () => {
     assert.deepEqual([n.allow, n.rule], [false, 'requirement: reason']);
   });
 
+  it('policy check --kind/--target: a real {db: …} target meets the role target constraint', async () => {
+    const role = path.join(files, 'pg-only.yaml');
+    writeFileSync(
+      role,
+      'name: pg-only\nallow: ["proxy.start"]\nconstraints:\n  allowedTargets: ["pg-*"]\n  maxTtlSeconds: 600\n',
+    );
+    ok(await h.ctl(['--reason', 'e2e', 'roles', 'apply', '-f', role]));
+    const check = (...extra: string[]) =>
+      h.ctl([
+        '--format',
+        'json',
+        '--reason',
+        'x',
+        'policy',
+        'check',
+        '--role',
+        'pg-only',
+        '--capability',
+        'proxy.start',
+        '--kind',
+        'proxy_db',
+        ...extra,
+      ]);
+    const [byName, byFields, refused, tooLong, badTtl, noKind] = await Promise.all([
+      check('--target', 'pg-main'),
+      check('--target', 'db=pg-main,db_user=alice', '--ttl', '600'),
+      check('--target', 'db=orders'),
+      check('--target', 'pg-main', '--ttl', '3600'),
+      check('--target', 'pg-main', '--ttl', 'soon'),
+      h.ctl([
+        'policy',
+        'check',
+        '--role',
+        'pg-only',
+        '--capability',
+        'proxy.start',
+        '--target',
+        'x',
+      ]),
+    ]);
+    const decision = (out: Outcome) => json<{ allow: boolean; rule: string; reason: string }>(out);
+    assert.deepEqual(
+      [decision(byName).allow, decision(byFields).allow],
+      [true, true],
+      `${byName.stdout} ${byFields.stdout}`,
+    );
+    assert.deepEqual(
+      [decision(refused).allow, decision(refused).rule],
+      [false, 'constraint: target'],
+    );
+    assert.match(decision(refused).reason, /target orders .*not allowed.*pg-\*/);
+    assert.equal(decision(tooLong).rule, 'constraint: ttl');
+    assert.equal(badTtl.code, 2, badTtl.stderr);
+    assert.match(badTtl.stderr, /--ttl must be a positive whole number/);
+    assert.equal(noKind.code, 2, noKind.stderr);
+    assert.match(noKind.stderr, /--target needs --kind/);
+  });
+
   it('audit ingest-status: the stored and recently received events from Postgres, table and JSON', async () => {
     // Within the retention (so the sweep leaves them): received 3 days, 2 hours and 10 minutes ago.
     await h.sql(
@@ -898,6 +956,62 @@ describe('tmcpctl against a running control plane', () => {
       await h.ctl(['--format', 'json', 'leases', 'show', lost]),
     );
     assert.match(shown.lease.error, /lost this lease/);
+  });
+
+  it('changes in JSON form: roles apply/rm, leases stop, tokens rm, agents drain, principals revoke', async () => {
+    const roleFile = path.join(files, 'json-role.yaml');
+    writeFileSync(roleFile, 'name: json-role\nallow: ["inventory.*"]\n');
+    const applyJson = ['--format', 'json', '--reason', 'e2e', 'roles', 'apply', '-f', roleFile];
+    const created = json<{
+      role: { name: string; allow: string[]; builtin: boolean };
+      created: boolean;
+    }>(await h.ctl(applyJson));
+    assert.deepEqual(
+      [created.role.name, created.role.allow, created.role.builtin, created.created],
+      ['json-role', ['inventory.*'], false, true],
+    );
+    assert.equal(json<{ created: boolean }>(await h.ctl(applyJson)).created, false);
+    assert.deepEqual(
+      json(await h.ctl(['--format', 'json', '--reason', 'e2e', 'roles', 'rm', 'json-role'])),
+      { deleted: 'json-role' },
+    );
+    const gone = await h.ctl(['roles', 'show', 'json-role']);
+    assert.equal(gone.code, 1);
+
+    const [row] = await h.sql<{ lease_id: string }>(
+      `INSERT INTO leases (kind, actor, cluster, target, edge_agent_id, expires_at, status, generation)
+       VALUES ('proxy_db', 'erin', '', '{"db":"orders"}', $1, now() + interval '1 hour', 'active', 1)
+       RETURNING lease_id`,
+      [FAKE_AGENT],
+    );
+    const leaseId = row?.lease_id ?? assert.fail('no lease');
+    const stopped = json<{ lease: { lease_id: string; status: string } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'leases', 'stop', leaseId]),
+    ).lease;
+    assert.equal(stopped.lease_id, leaseId);
+    assert.match(stopped.status, /^LEASE_STATUS_(STOPPING|STOPPED)$/);
+
+    const token = json<{ join_token: { token_id: string } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'tokens', 'create']),
+    ).join_token.token_id;
+    const removed = json<{ join_token: { token_id: string; revoked: boolean } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'tokens', 'rm', token]),
+    ).join_token;
+    assert.deepEqual([removed.token_id, removed.revoked], [token, true]);
+
+    const drained = json<{ agent: { agent_id: string; draining: boolean } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'agents', 'drain', FAKE_AGENT]),
+    ).agent;
+    assert.deepEqual([drained.agent_id, drained.draining], [FAKE_AGENT, true]);
+
+    const p = await h.createPrincipal('json-revoked', 'readonly');
+    const revoked = json<{
+      principal: { principal_id: string; name: string; revoked_at?: string };
+    }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'principals', 'revoke', p.principal_id]),
+    ).principal;
+    assert.deepEqual([revoked.principal_id, revoked.name], [p.principal_id, 'json-revoked']);
+    assert.ok(revoked.revoked_at !== undefined && !Number.isNaN(Date.parse(revoked.revoked_at)));
   });
 
   describe('usage errors exit 2 and print the usage', { concurrency: true }, () => {
