@@ -958,6 +958,62 @@ describe('tmcpctl against a running control plane', () => {
     assert.match(shown.lease.error, /lost this lease/);
   });
 
+  it('changes in JSON form: roles apply/rm, leases stop, tokens rm, agents drain, principals revoke', async () => {
+    const roleFile = path.join(files, 'json-role.yaml');
+    writeFileSync(roleFile, 'name: json-role\nallow: ["inventory.*"]\n');
+    const applyJson = ['--format', 'json', '--reason', 'e2e', 'roles', 'apply', '-f', roleFile];
+    const created = json<{
+      role: { name: string; allow: string[]; builtin: boolean };
+      created: boolean;
+    }>(await h.ctl(applyJson));
+    assert.deepEqual(
+      [created.role.name, created.role.allow, created.role.builtin, created.created],
+      ['json-role', ['inventory.*'], false, true],
+    );
+    assert.equal(json<{ created: boolean }>(await h.ctl(applyJson)).created, false);
+    assert.deepEqual(
+      json(await h.ctl(['--format', 'json', '--reason', 'e2e', 'roles', 'rm', 'json-role'])),
+      { deleted: 'json-role' },
+    );
+    const gone = await h.ctl(['roles', 'show', 'json-role']);
+    assert.equal(gone.code, 1);
+
+    const [row] = await h.sql<{ lease_id: string }>(
+      `INSERT INTO leases (kind, actor, cluster, target, edge_agent_id, expires_at, status, generation)
+       VALUES ('proxy_db', 'erin', '', '{"db":"orders"}', $1, now() + interval '1 hour', 'active', 1)
+       RETURNING lease_id`,
+      [FAKE_AGENT],
+    );
+    const leaseId = row?.lease_id ?? assert.fail('no lease');
+    const stopped = json<{ lease: { lease_id: string; status: string } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'leases', 'stop', leaseId]),
+    ).lease;
+    assert.equal(stopped.lease_id, leaseId);
+    assert.match(stopped.status, /^LEASE_STATUS_(STOPPING|STOPPED)$/);
+
+    const token = json<{ join_token: { token_id: string } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'tokens', 'create']),
+    ).join_token.token_id;
+    const removed = json<{ join_token: { token_id: string; revoked: boolean } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'tokens', 'rm', token]),
+    ).join_token;
+    assert.deepEqual([removed.token_id, removed.revoked], [token, true]);
+
+    const drained = json<{ agent: { agent_id: string; draining: boolean } }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'agents', 'drain', FAKE_AGENT]),
+    ).agent;
+    assert.deepEqual([drained.agent_id, drained.draining], [FAKE_AGENT, true]);
+
+    const p = await h.createPrincipal('json-revoked', 'readonly');
+    const revoked = json<{
+      principal: { principal_id: string; name: string; revoked_at?: string };
+    }>(
+      await h.ctl(['--format', 'json', '--reason', 'e2e', 'principals', 'revoke', p.principal_id]),
+    ).principal;
+    assert.deepEqual([revoked.principal_id, revoked.name], [p.principal_id, 'json-revoked']);
+    assert.ok(revoked.revoked_at !== undefined && !Number.isNaN(Date.parse(revoked.revoked_at)));
+  });
+
   describe('usage errors exit 2 and print the usage', { concurrency: true }, () => {
     const usageErrors: [string[], RegExp][] = [
       [
