@@ -51,10 +51,6 @@ interface Field {
   todo?: string;
 }
 
-const START_PROXY_TODO =
-  'a hostile lease target is refused as -32003 "a <kind> lease needs a target" (a denied row), ' +
-  'not as bad_parameter naming the target field';
-
 const FIELDS: readonly Field[] = [
   { tool: 'diagnose_mcp_access', path: 'user' },
   { tool: 'diagnose_mcp_access', path: 'server' },
@@ -97,46 +93,39 @@ const FIELDS: readonly Field[] = [
     tool: 'search_audit',
     path: 'event_types.0',
     data: ['option', 'short option', 'whitespace', 'path traversal'],
-    todo: 'search_audit refuses a bad event type naming "eventTypes", not the argument event_types',
   },
   {
     tool: 'search_audit',
     path: 'user',
     data: ['option', 'short option', 'whitespace', 'path traversal'],
-    todo: 'search_audit.user accepts a newline and a bidi override (no Teleport user name holds one)',
   },
   { tool: 'get_mcp_db_config', path: 'db' },
   { tool: 'get_mcp_db_config', path: 'db_user' },
   { tool: 'get_mcp_db_config', path: 'db_name' },
-  { tool: 'start_proxy', path: 'target.db', todo: START_PROXY_TODO },
-  { tool: 'start_proxy', path: 'target.db_user', todo: START_PROXY_TODO },
+  { tool: 'start_proxy', path: 'target.db' },
+  { tool: 'start_proxy', path: 'target.db_user' },
   {
     tool: 'start_proxy',
     path: 'listen_addr',
-    todo: 'start_proxy runs `tctl get db` to resolve the target before it validates listen_addr',
   },
   {
     tool: 'start_proxy',
     path: 'target.app',
-    todo: START_PROXY_TODO,
     with: { kind: 'proxy_app', target: { app: 'grafana' } },
   },
   {
     tool: 'start_proxy',
     path: 'target.node',
-    todo: START_PROXY_TODO,
     with: { kind: 'proxy_ssh', target: { node: 'ip-10-0-0-5', login: 'root' } },
   },
   {
     tool: 'start_proxy',
     path: 'target.login',
-    todo: START_PROXY_TODO,
     with: { kind: 'proxy_ssh', target: { node: 'ip-10-0-0-5', login: 'root' } },
   },
   {
     tool: 'start_proxy',
     path: 'target.kube_cluster',
-    todo: START_PROXY_TODO,
     with: { kind: 'proxy_kube', target: { kube_cluster: 'dev-cluster' } },
   },
 ];

@@ -304,7 +304,7 @@ describe('audit events in PostgreSQL', () => {
         message: /^limit:/,
       });
       await assert.rejects(search().search({ hours: 1, now: NOW, eventTypes: ["x' OR 1=1"] }), {
-        message: /^eventTypes:/,
+        message: /^event_types:/,
       });
     });
   });

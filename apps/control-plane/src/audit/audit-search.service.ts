@@ -94,12 +94,12 @@ function searchLimit(limit: number | undefined): number {
 function eventTypes(types: readonly string[] | undefined): string[] | undefined {
   if (types === undefined || types.length === 0) return undefined;
   if (types.length > MAX_EVENT_TYPES_FILTER) {
-    throw AppError.badParameter('eventTypes', `at most ${MAX_EVENT_TYPES_FILTER} event types`);
+    throw AppError.badParameter('event_types', `at most ${MAX_EVENT_TYPES_FILTER} event types`);
   }
   for (const type of types) {
     if (!EVENT_TYPE_PATTERN.test(type)) {
       throw AppError.badParameter(
-        'eventTypes',
+        'event_types',
         `"${type.slice(0, 64)}" is not an event type: use names like "user.login" or prefixes like "access_request.*"`,
       );
     }
@@ -111,6 +111,11 @@ function user(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   if (name.length === 0 || name.length > 256) {
     throw AppError.badParameter('user', 'must be 1 to 256 characters');
+  }
+  // No Teleport user name holds a control or invisible formatting character (newline, NUL, a
+  // bidi override): such a filter is a mistake or an attack, never a match.
+  if (/[\p{Cc}\p{Cf}]/u.test(name)) {
+    throw AppError.badParameter('user', 'must not contain control or formatting characters');
   }
   return name;
 }

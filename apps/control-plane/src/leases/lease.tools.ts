@@ -3,6 +3,7 @@
 // leaseRequest(), with the target's labels); the per-actor cap and ownership are enforced by the
 // service.
 import { Injectable } from '@nestjs/common';
+import { validateListenAddress } from '@tmcp/teleport';
 import { z } from 'zod';
 import { LEASE_KINDS } from '../database/entities/index.js';
 import { clusterArgument, reasonArguments } from '../mcp/tool-arguments.js';
@@ -134,11 +135,12 @@ export class LeaseTools implements McpToolProvider {
           openWorldHint: true,
         },
         leaseRequest: async (input) => {
-          // A malformed target is reported by run(); policy then sees no target (and refuses
-          // every kind but vnet).
-          const target = await targets
-            .resolve(input.kind, input.target, input.cluster)
-            .catch(() => undefined);
+          // Every value is validated before anything runs (the label lookup runs tctl): a bad
+          // target or address is a bad_parameter naming its field, never a policy refusal.
+          if (input.listen_addr !== undefined && input.listen_addr !== '') {
+            validateListenAddress(input.listen_addr, 'listen_addr');
+          }
+          const target = await targets.resolve(input.kind, input.target, input.cluster);
           return {
             kind: input.kind,
             ...(target === undefined ? {} : { target }),

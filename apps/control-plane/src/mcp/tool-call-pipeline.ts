@@ -218,7 +218,7 @@ export class ToolCallPipeline implements OnApplicationShutdown {
     const ticket = stringField(input, 'ticket');
 
     // 3. The full decision: reason, ticket, lease constraints.
-    const lease = await known.leaseRequest?.(input);
+    const lease = await this.leaseRequestOf(known, input, base, metricTool);
     const decision = evaluate(
       actor,
       known.capability,
@@ -330,6 +330,26 @@ export class ToolCallPipeline implements OnApplicationShutdown {
         { retryAfterMs: decision.retryAfterMs },
       ),
     );
+  }
+
+  /**
+   * The lease a call asks for, for the policy decision. Its values are validated on the way: a
+   * bad one is refused like a schema failure (-32602 naming the field), before anything runs.
+   */
+  private async leaseRequestOf(
+    tool: PipelineTool,
+    input: Record<string, unknown>,
+    op: BeginOperation,
+    metricTool: string,
+  ): Promise<Awaited<ReturnType<NonNullable<PipelineTool['leaseRequest']>>> | undefined> {
+    try {
+      return await tool.leaseRequest?.(input);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'bad_parameter') throw error;
+      await this.record(() => this.operations.reject(op, error));
+      this.callsTotal.inc({ tool: metricTool, outcome: 'invalid' });
+      throw protocolError(error);
+    }
   }
 
   private async refuse(
