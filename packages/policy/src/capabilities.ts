@@ -81,7 +81,7 @@ export const CAPABILITY_SPECS = [
   cap('passthrough.tctl', 'run_tctl_command', true, 'Run an allowlisted tctl command'),
   // gRPC AdminService (tmcpctl)
   cap('admin.agents.read', undefined, false, 'List and show edge agents'),
-  cap('admin.agents.write', undefined, true, 'Drain edge agents'),
+  cap('admin.agents.write', undefined, true, 'Drain and revoke edge agents'),
   cap('admin.leases.read', undefined, false, 'List, show, watch leases and tail their logs'),
   cap('admin.leases.write', undefined, true, 'Stop and extend any lease'),
   cap('admin.operations.read', undefined, false, 'List and show recorded operations'),
