@@ -1,26 +1,10 @@
 // Integration (real PostgreSQL, Redis, the Teleport simulator): the /mcp endpoint over HTTP —
 // gates, sessions, policy, operations rows.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseServerConfig } from '@tmcp/config';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { systemClock } from '../common/clock.js';
-import { connectDataSource } from '../database/data-source.js';
-import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
-import { MigrationRunner } from '../database/migration-runner.js';
-import { createLogger } from '../logging/create-logger.js';
-import { PrincipalsService } from '../principals/principals.service.js';
-import { connectRedis } from '../redis/redis-client.js';
-import { TELEPORT_CLUSTERS_OPTIONS } from '../teleport/teleport-clusters.js';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../testing/test-database.js';
-import { startMcpTestApp, type McpTestApp } from './mcp-test-app.js';
-import {
-  createSimTeleportFixture,
-  type SimTeleportFixture,
-} from './testing/sim-teleport-fixture.js';
+import type { McpTestApp } from './mcp-test-app.js';
+import { startMcpSpecWorld, type McpSpecWorld } from './testing/mcp-spec-world.js';
 
 interface RpcReply {
   status: number;
@@ -34,67 +18,23 @@ interface RpcReply {
 }
 
 describe('MCP gateway over HTTP', () => {
-  let db: TestDatabase;
   let dataSource: DataSource;
-  let redis: Redis;
-  let sim: SimTeleportFixture;
   let app: McpTestApp;
   const keys: Record<string, string> = {};
 
+  let world: McpSpecWorld | undefined;
+
   before(async () => {
-    db = await createTestDatabase();
-    sim = createSimTeleportFixture();
-    const logger = createLogger('silent');
-    dataSource = await connectDataSource(db.config, logger);
-    await new MigrationRunner(dataSource, logger).run();
-    const config = parseServerConfig({
-      database: { url: db.url },
-      redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-${randomBytes(4).toString('hex')}` },
-      service: { max_body_bytes: 64 * 1024 },
-      teleport: { clusters: sim.clusters },
-      // Every listener on a free loopback port, the agent CA in the fixture's own directory.
-      grpc: { host: '127.0.0.1', port: 0 },
-      agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
-      rate_limit: { enabled: true },
+    world = await startMcpSpecWorld({
+      config: { service: { max_body_bytes: 64 * 1024 }, rate_limit: { enabled: true } },
+      principals: { admin: 'admin', operator: 'operator', user: 'user', readonly: 'readonly' },
     });
-    redis = await connectRedis(config.redis, logger);
-    const principals = new PrincipalsService(
-      dataSource.getRepository(PrincipalEntity),
-      dataSource.getRepository(RoleEntity),
-      systemClock,
-      { N: 1024, r: 8, p: 1 },
-    );
-    for (const role of ['admin', 'operator', 'user', 'readonly']) {
-      keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
-    }
-    app = await startMcpTestApp(
-      { config, logger, dataSource, redis },
-      {
-        providers: [
-          {
-            provide: TELEPORT_CLUSTERS_OPTIONS,
-            useValue: {
-              envAllowList: ['TELEPORT_SIM_STATE'],
-              baseEnv: { ...process.env, ...sim.env },
-            },
-          },
-        ],
-      },
-    );
+    ({ dataSource, app } = world);
+    Object.assign(keys, world.keys);
   });
 
   after(async () => {
-    if (redis !== undefined) {
-      const prefix = redis.options.keyPrefix ?? '';
-      const leftovers = await redis.keys(`${prefix}*`);
-      if (leftovers.length > 0) await redis.del(...leftovers.map((k) => k.slice(prefix.length)));
-    }
-    // Closing the app also quits the shared Redis client.
-    if (app !== undefined) await app.close();
-    else await redis?.quit();
-    if (dataSource?.isInitialized) await dataSource.destroy();
-    await db?.drop();
-    sim?.cleanup();
+    await world?.close();
   });
 
   async function rpc(

@@ -3,30 +3,16 @@
 // token-bucket.ts — and what a rate-limited tools/call looks like on the wire and in /metrics.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { parseServerConfig } from '@tmcp/config';
 import { JsonRpcErrorCode } from '@tmcp/errors';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { systemClock } from '../common/clock.js';
-import { connectDataSource } from '../database/data-source.js';
-import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
-import { MigrationRunner } from '../database/migration-runner.js';
-import { createLogger } from '../logging/create-logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { PrincipalsService } from '../principals/principals.service.js';
-import { connectRedis } from '../redis/redis-client.js';
-import { RolesRepository } from '../roles/roles.repository.js';
-import { TELEPORT_CLUSTERS_OPTIONS } from '../teleport/teleport-clusters.js';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../testing/test-database.js';
-import { startMcpTestApp, type McpTestApp } from './mcp-test-app.js';
+import { TEST_REDIS_URL } from '../testing/test-database.js';
+import type { McpTestApp } from './mcp-test-app.js';
+import { startMcpSpecWorld, type McpSpecWorld } from './testing/mcp-spec-world.js';
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from './redis-rate-limiter.js';
-import {
-  createSimTeleportFixture,
-  type SimTeleportFixture,
-} from './testing/sim-teleport-fixture.js';
 
 async function deleteKeys(redis: Redis): Promise<void> {
   const prefix = redis.options.keyPrefix ?? '';
@@ -112,74 +98,32 @@ describe('RedisRateLimiter (real Redis)', () => {
 });
 
 describe('rate-limited tools/call (gateway, real Redis and PostgreSQL)', () => {
-  let db: TestDatabase;
   let dataSource: DataSource;
-  let redis: Redis;
-  let sim: SimTeleportFixture;
   let app: McpTestApp;
   let metrics: MetricsService;
   const keys: Record<string, string> = {};
 
+  let world: McpSpecWorld | undefined;
+
   before(async () => {
-    db = await createTestDatabase();
-    sim = createSimTeleportFixture();
-    const logger = createLogger('silent');
-    dataSource = await connectDataSource(db.config, logger);
-    await new MigrationRunner(dataSource, logger).run();
-    const config = parseServerConfig({
-      database: { url: db.url },
-      redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-rlgw-${randomBytes(4).toString('hex')}` },
-      teleport: { clusters: sim.clusters },
-      // Every listener on a free loopback port, the agent CA in the fixture's own directory.
-      grpc: { host: '127.0.0.1', port: 0 },
-      agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
-      rate_limit: { enabled: true },
+    world = await startMcpSpecWorld({
+      config: { rate_limit: { enabled: true } },
+      roles: [
+        {
+          name: 'throttled',
+          allow: ['inventory.*'],
+          constraints: { rateLimit: { perMinute: 1, burst: 2 } },
+        },
+      ],
+      principals: { slow: 'throttled', other: 'throttled' },
     });
-    redis = await connectRedis(config.redis, logger);
-    await new RolesRepository(
-      dataSource.getRepository(RoleEntity),
-      dataSource.getRepository(PrincipalEntity),
-    ).upsert({
-      name: 'throttled',
-      allow: ['inventory.*'],
-      constraints: { rateLimit: { perMinute: 1, burst: 2 } },
-    });
-    const principals = new PrincipalsService(
-      dataSource.getRepository(PrincipalEntity),
-      dataSource.getRepository(RoleEntity),
-      systemClock,
-      { N: 1024, r: 8, p: 1 },
-    );
-    for (const name of ['slow', 'other']) {
-      keys[name] = (
-        await principals.create({ name: `p-${name}`, kind: 'user', role: 'throttled' })
-      ).apiKey;
-    }
-    app = await startMcpTestApp(
-      { config, logger, dataSource, redis },
-      {
-        providers: [
-          {
-            provide: TELEPORT_CLUSTERS_OPTIONS,
-            useValue: {
-              envAllowList: ['TELEPORT_SIM_STATE'],
-              baseEnv: { ...process.env, ...sim.env },
-            },
-          },
-        ],
-      },
-    );
+    ({ dataSource, app } = world);
+    Object.assign(keys, world.keys);
     metrics = app.app.get(MetricsService);
   });
 
   after(async () => {
-    if (redis !== undefined) await deleteKeys(redis);
-    // Closing the app also quits the shared Redis client.
-    if (app !== undefined) await app.close();
-    else await redis?.quit();
-    if (dataSource?.isInitialized) await dataSource.destroy();
-    await db?.drop();
-    sim?.cleanup();
+    await world?.close();
   });
 
   async function callListNodes(key: string): Promise<{

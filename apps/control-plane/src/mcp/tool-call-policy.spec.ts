@@ -3,28 +3,11 @@
 // policy engine as `denied` rows, not by the argument schema), and lease targets admitted by
 // label selectors (the labels come from the cluster inventory).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseServerConfig } from '@tmcp/config';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { systemClock } from '../common/clock.js';
-import { connectDataSource } from '../database/data-source.js';
-import { PrincipalEntity, RoleEntity } from '../database/entities/index.js';
-import { MigrationRunner } from '../database/migration-runner.js';
 import { LeasePolicyTargets } from '../leases/lease-policy-targets.js';
-import { createLogger } from '../logging/create-logger.js';
-import { PrincipalsService } from '../principals/principals.service.js';
-import { connectRedis } from '../redis/redis-client.js';
-import { RolesRepository } from '../roles/roles.repository.js';
-import { TELEPORT_CLUSTERS_OPTIONS } from '../teleport/teleport-clusters.js';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../testing/test-database.js';
-import { startMcpTestApp, type McpTestApp } from './mcp-test-app.js';
-import {
-  createSimTeleportFixture,
-  type SimTeleportFixture,
-} from './testing/sim-teleport-fixture.js';
+import type { McpTestApp } from './mcp-test-app.js';
+import { startMcpSpecWorld, type McpSpecWorld } from './testing/mcp-spec-world.js';
 
 interface RpcBody {
   result?: {
@@ -45,92 +28,49 @@ interface OperationRow {
 const ACCESS_DENIED = -32003;
 
 describe('tools/call: reason, ticket and lease targets decided by the policy engine', () => {
-  let db: TestDatabase;
   let dataSource: DataSource;
-  let redis: Redis;
-  let sim: SimTeleportFixture;
   let app: McpTestApp;
   const keys: Record<string, string> = {};
 
+  let world: McpSpecWorld | undefined;
+
   before(async () => {
-    db = await createTestDatabase();
-    sim = createSimTeleportFixture();
-    const logger = createLogger('silent');
-    dataSource = await connectDataSource(db.config, logger);
-    await new MigrationRunner(dataSource, logger).run();
-    const config = parseServerConfig({
-      database: { url: db.url },
-      redis: { url: TEST_REDIS_URL, key_prefix: `tmcp-t-${randomBytes(4).toString('hex')}` },
-      // The app also serves the admin and agent ports: free ones, so parallel suites do not clash.
-      grpc: { host: '127.0.0.1', port: 0 },
-      agent_service: { host: '127.0.0.1', port: 0, ca_dir: path.join(sim.dir, 'agent-ca') },
-      teleport: { clusters: sim.clusters },
+    world = await startMcpSpecWorld({
       // The server default applies to every custom role here (none sets its own limit); the
       // built-in operator keeps its own (300/min).
-      rate_limit: { enabled: true, per_actor_per_minute: 1, burst: 6 },
-    });
-    redis = await connectRedis(config.redis, logger);
-    const roles = new RolesRepository(
-      dataSource.getRepository(RoleEntity),
-      dataSource.getRepository(PrincipalEntity),
-    );
-    await roles.upsert({
-      name: 'ticketed-reader',
-      allow: ['inventory.*', 'audit.*'],
-      requireTicket: { pattern: 'CHG-[0-9]+', capabilities: ['inventory.*', 'audit.*'] },
-    });
-    await roles.upsert({
-      name: 'ticketed-changer',
-      allow: ['mcp.unregister'],
-      requireTicket: { pattern: 'CHG-[0-9]+' },
-    });
-    await roles.upsert({
-      name: 'dev-proxies',
-      allow: ['proxy.start'],
-      constraints: { allowedTargets: ['env=dev'] },
-    });
-    const principals = new PrincipalsService(
-      dataSource.getRepository(PrincipalEntity),
-      dataSource.getRepository(RoleEntity),
-      systemClock,
-      { N: 1024, r: 8, p: 1 },
-    );
-    await roles.upsert({ name: 'plain-reader', allow: ['inventory.*'] });
-    for (const role of [
-      'operator',
-      'ticketed-reader',
-      'ticketed-changer',
-      'dev-proxies',
-      'plain-reader',
-    ]) {
-      keys[role] = (await principals.create({ name: `p-${role}`, kind: 'user', role })).apiKey;
-    }
-    app = await startMcpTestApp(
-      { config, logger, dataSource, redis },
-      {
-        providers: [
-          {
-            provide: TELEPORT_CLUSTERS_OPTIONS,
-            useValue: {
-              envAllowList: ['TELEPORT_SIM_STATE'],
-              baseEnv: { ...process.env, ...sim.env },
-            },
-          },
-        ],
+      config: { rate_limit: { enabled: true, per_actor_per_minute: 1, burst: 6 } },
+      roles: [
+        {
+          name: 'ticketed-reader',
+          allow: ['inventory.*', 'audit.*'],
+          requireTicket: { pattern: 'CHG-[0-9]+', capabilities: ['inventory.*', 'audit.*'] },
+        },
+        {
+          name: 'ticketed-changer',
+          allow: ['mcp.unregister'],
+          requireTicket: { pattern: 'CHG-[0-9]+' },
+        },
+        {
+          name: 'dev-proxies',
+          allow: ['proxy.start'],
+          constraints: { allowedTargets: ['env=dev'] },
+        },
+        { name: 'plain-reader', allow: ['inventory.*'] },
+      ],
+      principals: {
+        operator: 'operator',
+        'ticketed-reader': 'ticketed-reader',
+        'ticketed-changer': 'ticketed-changer',
+        'dev-proxies': 'dev-proxies',
+        'plain-reader': 'plain-reader',
       },
-    );
+    });
+    ({ dataSource, app } = world);
+    Object.assign(keys, world.keys);
   });
 
   after(async () => {
-    if (redis !== undefined) {
-      const prefix = redis.options.keyPrefix ?? '';
-      const leftovers = await redis.keys(`${prefix}*`);
-      if (leftovers.length > 0) await redis.del(...leftovers.map((k) => k.slice(prefix.length)));
-    }
-    await app?.close();
-    if (dataSource?.isInitialized) await dataSource.destroy();
-    await db?.drop();
-    sim?.cleanup();
+    await world?.close();
   });
 
   async function rpc(method: string, params: Record<string, unknown>, key: string) {
