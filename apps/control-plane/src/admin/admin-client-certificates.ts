@@ -11,12 +11,12 @@
 // The CA is the operator's, never the control plane's own agent CA: an agent certificate must
 // not make an admin.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { PeerCertificate } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ServerConfig } from '@tmcp/config';
 import { AppError } from '@tmcp/errors';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { readConfiguredFile } from '../common/configured-file.js';
 import { SERVER_CONFIG } from '../config/server-config.token.js';
 import { PrincipalsService } from '../principals/principals.service.js';
 import type { AdminCaller, AdminCertificateAuthenticator } from './admin-caller-authenticator.js';
@@ -34,7 +34,10 @@ export class AdminClientCertificates implements AdminCertificateAuthenticator {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     const file = config.grpc.tls.caFile;
-    this.authorities = file === undefined ? [] : parseAuthorities(readCa(file), file);
+    this.authorities =
+      file === undefined
+        ? []
+        : parseAuthorities(readConfiguredFile('grpc.tls.ca_file', file), file);
   }
 
   /** Whether client certificates are accepted at all (grpc.tls.ca_file is set). */
@@ -92,19 +95,6 @@ export class AdminClientCertificates implements AdminCertificateAuthenticator {
       );
     }
     return name;
-  }
-}
-
-function readCa(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new AppError(
-      'bad_parameter',
-      `grpc.tls.ca_file: cannot read ${file} (${typeof code === 'string' ? code : 'unreadable'})`,
-      { cause: error },
-    );
   }
 }
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from '@tmcp/config';
-import { AppError } from '@tmcp/errors';
 import type { ServerCredentialsPem } from '../agents/certificate-authority.js';
+import { readConfiguredFile, type ReadFile } from '../common/configured-file.js';
 
 export interface AdminTransport {
   credentials: grpc.ServerCredentials;
@@ -23,18 +23,17 @@ export interface InternalCertificateSource {
   issueServerCertificate(names: readonly string[]): Promise<ServerCredentialsPem>;
 }
 
-export type ReadFile = (path: string) => Buffer;
-
 export async function adminTransport(
   grpcConfig: ServerConfig['grpc'],
   internal: InternalCertificateSource,
   readFile: ReadFile = readFileSync,
 ): Promise<AdminTransport> {
   const { certFile, keyFile, caFile } = grpcConfig.tls;
-  const clientCa = caFile === undefined ? null : readTlsFile('grpc.tls.ca_file', caFile, readFile);
+  const clientCa =
+    caFile === undefined ? null : readConfiguredFile('grpc.tls.ca_file', caFile, readFile);
   if (certFile !== undefined && keyFile !== undefined) {
-    const cert = readTlsFile('grpc.tls.cert_file', certFile, readFile);
-    const key = readTlsFile('grpc.tls.key_file', keyFile, readFile);
+    const cert = readConfiguredFile('grpc.tls.cert_file', certFile, readFile);
+    const key = readConfiguredFile('grpc.tls.key_file', keyFile, readFile);
     return { credentials: serverCredentials(cert, key, clientCa), caFile: undefined };
   }
   const identity = await internal.issueServerCertificate([grpcConfig.host]);
@@ -73,17 +72,4 @@ function serverCredentials(
     removeIdentityCertificateListener: () => undefined,
   };
   return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-}
-
-function readTlsFile(key: string, file: string, readFile: ReadFile): Buffer {
-  try {
-    return readFile(file);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new AppError(
-      'bad_parameter',
-      `${key}: cannot read ${file} (${typeof code === 'string' ? code : 'unreadable'})`,
-      { cause: error },
-    );
-  }
 }

@@ -2,11 +2,11 @@
 // mTLS). The handshake completes only with a client certificate that chains to client_ca_file, and
 // the listener serves the ingest routes and nothing else: /mcp, /metrics and the rest stay on the
 // main port. Requests go to the same Express app, so the ingest guard sees `socket.authorized`.
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { ServerConfig } from '@tmcp/config';
 import { AppError } from '@tmcp/errors';
+import { readConfiguredFile } from '../common/configured-file.js';
 
 type IngestTlsConfig = NonNullable<ServerConfig['audit']['ingestTls']>;
 
@@ -15,9 +15,9 @@ const INGEST_PATH = /^\/audit\/events(?:\/[^/?]*)?(?:\?.*)?$/;
 
 export function createAuditIngestTlsServer(tls: IngestTlsConfig, app: RequestListener): Server {
   const options = {
-    cert: readPem(tls.certFile, 'cert_file'),
-    key: readPem(tls.keyFile, 'key_file'),
-    ca: readPem(tls.clientCaFile, 'client_ca_file'),
+    cert: readConfiguredFile('audit.ingest_tls.cert_file', tls.certFile),
+    key: readConfiguredFile('audit.ingest_tls.key_file', tls.keyFile),
+    ca: readConfiguredFile('audit.ingest_tls.client_ca_file', tls.clientCaFile),
     requestCert: true,
     rejectUnauthorized: true,
     minVersion: 'TLSv1.2' as const,
@@ -42,19 +42,6 @@ export function createAuditIngestTlsServer(tls: IngestTlsConfig, app: RequestLis
     throw new AppError(
       'precondition_failed',
       `audit.ingest_tls: cert_file, key_file and client_ca_file must be PEM files of a matching certificate and key and a CA (${error instanceof Error ? error.message : 'invalid'})`,
-      { cause: error },
-    );
-  }
-}
-
-function readPem(file: string, field: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const reason = (error as { code?: unknown }).code === 'ENOENT' ? 'no such file' : 'unreadable';
-    throw new AppError(
-      'precondition_failed',
-      `audit.ingest_tls.${field}: cannot read ${file} (${reason})`,
       { cause: error },
     );
   }
